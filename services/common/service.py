@@ -1,0 +1,66 @@
+"""The HTTP side of a service: health, Prometheus metrics, and the broker's lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Response
+from faststream.kafka import KafkaBroker
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+Hook = Callable[[], Awaitable[None]]
+
+
+def build_http_app(
+    *,
+    title: str,
+    broker: KafkaBroker,
+    registry: CollectorRegistry,
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+    routers: Sequence[APIRouter] = (),
+    docs: bool = False,
+) -> FastAPI:
+    """A FastAPI app serving /health and /metrics that starts and stops the Kafka broker.
+
+    Start-up runs `on_startup` (database, caches) before the broker starts consuming;
+    shutdown stops the broker first, so in-flight batches finish before resources close.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        for hook in on_startup:
+            await hook()
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            for hook in on_shutdown:
+                await hook()
+
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> Response:
+        ok = await broker.ping(timeout=2.0)
+        return Response(
+            content=b'{"status":"ok"}' if ok else b'{"status":"broker unreachable"}',
+            status_code=200 if ok else 503,
+            media_type="application/json",
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(content=generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router)
+    return app

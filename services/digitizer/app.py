@@ -1,0 +1,100 @@
+"""The digitizer service: consumes file facts, stores verified files, announces outcomes."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+
+import urllib3.exceptions
+from fastapi import FastAPI
+from faststream import AckPolicy
+from faststream.kafka import KafkaMessage
+from minio.error import S3Error
+from prometheus_client import CollectorRegistry
+
+from schemas.internal import decode
+from services.common.broker import make_broker, publish_all
+from services.common.db import create_tables, make_engine
+from services.common.logs import setup_logging
+from services.common.retry import TRANSIENT, retry_with_backoff
+from services.common.service import build_http_app
+
+from . import tables
+from .archive import ObjectStore
+from .handlers import DigitizerProcessor
+from .metrics import DigitizerMetrics
+from .pipeline import Limits
+from .settings import DigitizerSettings
+
+# S3 outages surface as urllib3 errors or S3 errors other than "no such key": retried.
+S3_TRANSIENT = (*TRANSIENT, urllib3.exceptions.HTTPError, S3Error)
+
+
+def _dependency(exc: BaseException) -> str:
+    if isinstance(exc, urllib3.exceptions.HTTPError | S3Error):
+        return "s3"
+    return "database" if "sql" in type(exc).__module__ else "broker"
+
+
+def main(settings: DigitizerSettings | None = None) -> FastAPI:
+    """Build the digitizer service (HTTP app with /health and /metrics, broker inside)."""
+    settings = settings or DigitizerSettings()
+    setup_logging("digitizer", settings.log_level)
+    registry = CollectorRegistry()
+    metrics = DigitizerMetrics(registry)
+    broker = make_broker(settings.kafka_bootstrap, "tracker-digitizer", registry)
+    engine = make_engine(settings.database_url_for("digitizer"))
+    store = ObjectStore.connect(
+        settings.s3_endpoint,
+        settings.s3_access_key,
+        settings.s3_secret_key.get_secret_value(),
+        settings.inbox_bucket,
+        settings.archive_bucket,
+        settings.s3_region,
+    )
+    processor = DigitizerProcessor(
+        engine,
+        store,
+        lambda msgs: publish_all(broker, msgs),
+        metrics,
+        # Spawned workers: no copy of the event loop, sockets or locks of this process.
+        pool_factory=lambda: ProcessPoolExecutor(
+            settings.digitizer_workers, mp_context=get_context("spawn")
+        ),
+        digitized_topic=settings.digitized_topic,
+        limits=Limits(max_seconds=settings.max_file_seconds),
+        max_seconds=settings.max_file_seconds,
+    )
+
+    @broker.subscriber(
+        settings.files_topic,
+        group_id=settings.digitizer_group,
+        batch=True,
+        max_records=settings.digitizer_batch,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def on_files(_body: list[Any], msg: KafkaMessage) -> None:
+        facts = [decode(r.value) for r in msg.raw_message]  # type: ignore[union-attr]
+        await retry_with_backoff(
+            lambda: processor.process(facts),
+            what="digitize batch",
+            transient=S3_TRANSIENT,
+            on_error=lambda e: metrics.s3_errors.labels(_dependency(e)).inc(),
+        )
+
+    async def startup() -> None:
+        await create_tables(engine, tables.metadata)
+
+    async def shutdown() -> None:
+        processor.close()
+        await engine.dispose()
+
+    return build_http_app(
+        title="reuse-tracker digitizer",
+        broker=broker,
+        registry=registry,
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+    )

@@ -1,0 +1,257 @@
+"""The ingest step: validate a consumed batch, claim event IDs, hand facts on, reject the rest.
+
+One database transaction per batch. Facts and rejections are published (and acknowledged by
+the broker) *inside* that transaction, before it commits, and the consumer offsets are
+committed only after the commit. A crash anywhere therefore leads to a redelivery that either
+publishes again (downstream services dedupe by event_id) or finds the IDs already claimed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from schemas.internal import encode
+from services.common.broker import Outgoing
+from services.common.db import insert_ignore
+
+from . import tables
+from .directory import UnitDirectory
+from .metrics import IngestMetrics
+from .normalize import to_fact
+from .pseudonymize import ApplicantHasher
+from .validation import FILE_EVENT_TYPES, Refused, Valid, check_event
+
+log = logging.getLogger(__name__)
+TOPIC_PREFIX = "dossier-events."
+INBOUND_TOPIC = re.compile(r"dossier-events\.[A-Z0-9][A-Z0-9-]*")
+Publish = Callable[[list[Outgoing]], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One consumed message, independent of the Kafka client library."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+@dataclass
+class BatchReport:
+    """What one batch became."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+
+
+def root_of_topic(topic: str) -> str:
+    """`dossier-events.H44` -> `H44`."""
+    return topic.removeprefix(TOPIC_PREFIX)
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    record: RawRecord
+    root: str
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Rejected:
+    record: RawRecord
+    root: str
+    code: str
+    detail: str
+
+
+class IngestProcessor:
+    """Turns consumed batches into durable, deduplicated facts and precise rejections."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        hasher: ApplicantHasher,
+        publish: Publish,
+        metrics: IngestMetrics,
+        *,
+        facts_topic: str,
+        files_topic: str,
+    ) -> None:
+        self.engine = engine
+        self.hasher = hasher
+        self.publish = publish
+        self.metrics = metrics
+        self.facts_topic = facts_topic
+        self.files_topic = files_topic
+        self.directory = UnitDirectory()
+
+    async def load_directory(self) -> None:
+        """Read the registered units into memory (at start-up, and on an unknown code)."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(tables.units.c.code, tables.units.c.root))).all()
+        for code, root in rows:
+            self.directory.add(root, code)
+
+    async def _agency_allowed(self, root: str, event: dict[str, Any]) -> bool:
+        code = event["agency_code"]
+        if event["event_type"] == "agency.registered":
+            parent = event["data"].get("parent_code")
+            if self.directory.may_register(root, code, parent):
+                return True
+            await self.load_directory()  # another instance may have registered the parent
+            return self.directory.may_register(root, code, parent)
+        if self.directory.belongs(root, code):
+            return True
+        if self.directory.root_of(code) is None:
+            await self.load_directory()
+        return self.directory.belongs(root, code)
+
+    async def classify(self, records: Sequence[RawRecord]) -> list[_Accepted | _Rejected]:
+        """Check every record in order; registrations take effect for later records."""
+        out: list[_Accepted | _Rejected] = []
+        for rec in records:
+            if not INBOUND_TOPIC.fullmatch(rec.topic):
+                # Never reject into `<topic>.rejected` from a topic that is not a publisher's:
+                # that would feed on itself. A subscription this wide is a configuration error.
+                log.error("ignoring a record of topic %r, not a publisher topic", rec.topic)
+                continue
+            root = root_of_topic(rec.topic)
+            verdict = check_event(rec.value, root)
+            if isinstance(verdict, Refused):
+                out.append(_Rejected(rec, root, verdict.code, verdict.detail))
+                continue
+            assert isinstance(verdict, Valid)
+            event = verdict.event
+            if not await self._agency_allowed(root, event):
+                out.append(
+                    _Rejected(
+                        rec, root, "foreign_agency",
+                        f"agency_code is not {root} or a unit registered below it",
+                    )
+                )
+                continue
+            if event["event_type"] == "agency.registered":
+                self.directory.add(root, event["agency_code"])
+            out.append(_Accepted(rec, root, event))
+        return out
+
+    def _fact_message(self, item: _Accepted) -> Outgoing:
+        rec = item.record
+        source = {"topic": rec.topic, "partition": rec.partition, "offset": rec.offset}
+        fact = to_fact(item.event, item.root, source, rec.value, self.hasher)  # type: ignore[arg-type]
+        topic = self.files_topic if fact["event_type"] in FILE_EVENT_TYPES else self.facts_topic
+        key = fact["dossier_code"] or fact["agency_code"]
+        return Outgoing(topic, key.encode("utf-8"), encode(fact))
+
+    @staticmethod
+    def _rejection_message(item: _Rejected) -> Outgoing:
+        rec = item.record
+        return Outgoing(
+            f"{rec.topic}.rejected",
+            rec.key,
+            rec.value,
+            {
+                "error.code": item.code,
+                "error.detail": item.detail,
+                "source.topic": rec.topic,
+                "source.partition": str(rec.partition),
+                "source.offset": str(rec.offset),
+            },
+        )
+
+    async def process(self, records: Sequence[RawRecord]) -> BatchReport:
+        """Make one batch durable; raises on database or broker failure (caller retries)."""
+        verdicts = await self.classify(records)
+        accepted = [v for v in verdicts if isinstance(v, _Accepted)]
+        refused = [v for v in verdicts if isinstance(v, _Rejected)]
+        report = BatchReport()
+        async with self.engine.begin() as conn:
+            new_ids: set[str] = set()
+            if accepted:
+                rows = [
+                    {
+                        "event_id": a.event["event_id"].lower(),
+                        "root": a.root,
+                        "event_type": a.event["event_type"],
+                        "topic": a.record.topic,
+                        "partition": a.record.partition,
+                        "offset": a.record.offset,
+                    }
+                    for a in accepted
+                ]
+                stmt = insert_ignore(self.engine, tables.events).returning(
+                    tables.events.c.event_id
+                )
+                new_ids = set((await conn.execute(stmt, rows)).scalars().all())
+            new_rejections: set[tuple[str, int, int]] = set()
+            if refused:
+                rows = [
+                    {
+                        "topic": r.record.topic,
+                        "partition": r.record.partition,
+                        "offset": r.record.offset,
+                        "root": r.root,
+                        "code": r.code,
+                        "detail": r.detail[:500],
+                    }
+                    for r in refused
+                ]
+                stmt = insert_ignore(self.engine, tables.rejections).returning(
+                    tables.rejections.c.topic,
+                    tables.rejections.c.partition,
+                    tables.rejections.c.offset,
+                )
+                new_rejections = {tuple(r) for r in (await conn.execute(stmt, rows)).all()}  # type: ignore[misc]
+            registrations = [
+                {
+                    "code": a.event["agency_code"],
+                    "root": a.root,
+                    "parent_code": a.event["data"].get("parent_code"),
+                }
+                for a in accepted
+                if a.event["event_type"] == "agency.registered"
+                and a.event["event_id"].lower() in new_ids
+            ]
+            if registrations:
+                stmt = insert_ignore(self.engine, tables.units)
+                await conn.execute(stmt, registrations)
+
+            outgoing: list[Outgoing] = []
+            counted: list[tuple[str, str, str]] = []
+            handed_on: set[str] = set()
+            for item in accepted:
+                event_id = item.event["event_id"].lower()
+                if event_id in new_ids and event_id not in handed_on:
+                    handed_on.add(event_id)
+                    outgoing.append(self._fact_message(item))
+                    counted.append(("accepted", item.root, item.event["event_type"]))
+                    report.accepted += 1
+                else:
+                    counted.append(("duplicate", item.root, ""))
+                    report.duplicates += 1
+            for rej in refused:
+                coords = (rej.record.topic, rej.record.partition, rej.record.offset)
+                if coords in new_rejections:
+                    outgoing.append(self._rejection_message(rej))
+                    counted.append(("rejected", rej.root, rej.code))
+                    report.rejected[rej.code] = report.rejected.get(rej.code, 0) + 1
+            await self.publish(outgoing)
+        # Counted only once the batch is committed, so a retried batch is not counted twice.
+        for kind, root, label in counted:
+            if kind == "accepted":
+                self.metrics.accepted.labels(root, label).inc()
+            elif kind == "rejected":
+                self.metrics.rejected.labels(root, label).inc()
+            else:
+                self.metrics.duplicates.labels(root).inc()
+        return report

@@ -1,0 +1,32 @@
+"""Ingest settings (environment variables prefixed TRACKER_)."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr, model_validator
+
+from services.common.settings import CommonSettings, ProductionConfigError, load_or_create_key
+
+
+class IngestSettings(CommonSettings):
+    """What the ingest service needs beyond the common settings."""
+
+    ingest_port: int = 8001
+    hash_key: SecretStr | None = None  # hex, at least 32 bytes; TRACKER_HASH_KEY
+    ingest_group: str = "tracker-ingest"
+    ingest_batch: int = 500
+    # Anchored: aiokafka matches with re.match, and `dossier-events.H44.rejected` must not match.
+    topic_pattern: str = r"^dossier-events\.[A-Z0-9][A-Z0-9-]*$"
+
+    @model_validator(mode="after")
+    def _production_needs_hash_key(self) -> IngestSettings:
+        if self.mode == "production" and self.hash_key is None:
+            raise ProductionConfigError(
+                "production mode needs an explicit TRACKER_HASH_KEY (64+ hex characters)"
+            )
+        return self
+
+    def applicant_key(self) -> bytes:
+        """The applicant hashing key: explicit, or generated once into var/hash.key."""
+        if self.hash_key is not None:
+            return bytes.fromhex(self.hash_key.get_secret_value())
+        return load_or_create_key(self.var_dir / "hash.key")
