@@ -6,8 +6,7 @@ import logging
 import socket
 from pathlib import Path
 
-from kafka import KafkaAdminClient
-
+from .kafka_client import KafkaAdminClient
 from .ports import StackPorts, ensure_free
 from .process import ManagedProcess, StackError, child_env
 

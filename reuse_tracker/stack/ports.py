@@ -32,7 +32,7 @@ PORT_INFO: dict[str, tuple[str, str]] = {
     "filer_grpc": ("SeaweedFS filer gRPC", "set TRACKER_PORT_FILER_GRPC=<free port>"),
     "seaweed_admin": ("SeaweedFS admin", "set TRACKER_PORT_SEAWEED_ADMIN=<free port>"),
     "seaweed_admin_grpc": (
-        "SeaweedFS admin gRPC (admin port + 10000)",
+        "SeaweedFS admin gRPC",
         "set TRACKER_PORT_SEAWEED_ADMIN=<free port> (its gRPC port is that + 10000)",
     ),
     "api": ("auditor API", "set TRACKER_API_PORT=<free port>"),

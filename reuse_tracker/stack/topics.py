@@ -8,9 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import kafka.errors as kafka_errors
-
 from .broker import admin_client
+from .kafka_client import kafka_errors
 from .process import StackError
 
 INPUT_PREFIX = "dossier-events."

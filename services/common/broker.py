@@ -20,6 +20,8 @@ def make_broker(bootstrap: str, client_id: str, registry: CollectorRegistry) -> 
         acks="all",
         linger_ms=5,
         max_request_size=2 * 1024 * 1024,
+        # Pattern subscriptions see a new root's topic at the next metadata refresh.
+        metadata_max_age_ms=10_000,
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=client_id)],
         logger=None,
     )
@@ -38,9 +40,7 @@ class Outgoing:
 async def publish_all(broker: KafkaBroker, messages: Iterable[Outgoing]) -> int:
     """Send every message and wait until the broker acknowledged all of them (acks=all)."""
     futures = [
-        await broker.publish(
-            m.value, m.topic, key=m.key, headers=m.headers or {}, no_confirm=True
-        )
+        await broker.publish(m.value, m.topic, key=m.key, headers=m.headers or {}, no_confirm=True)
         for m in messages
     ]
     if futures:

@@ -11,9 +11,7 @@ from .settings import DigitizerSettings
 def run() -> None:
     """Serve the digitizer app until SIGTERM or Ctrl-C."""
     settings = DigitizerSettings()
-    uvicorn.run(
-        main(settings), host="127.0.0.1", port=settings.digitizer_port, log_level="warning"
-    )
+    uvicorn.run(main(settings), host="127.0.0.1", port=settings.digitizer_port, log_level="warning")
 
 
 if __name__ == "__main__":

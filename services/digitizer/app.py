@@ -76,7 +76,7 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
     async def on_files(_body: list[Any], msg: KafkaMessage) -> None:
-        facts = [decode(r.value) for r in msg.raw_message]  # type: ignore[union-attr]
+        facts = [decode(r.value) for r in msg.raw_message]
         await retry_with_backoff(
             lambda: processor.process(facts),
             what="digitize batch",

@@ -31,7 +31,12 @@ class ObjectStore:
 
     @classmethod
     def connect(
-        cls, endpoint: str, access_key: str, secret_key: str, inbox: str, archive: str,
+        cls,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        inbox: str,
+        archive: str,
         region: str = "us-east-1",
     ) -> ObjectStore:
         """A store for an `http(s)://host:port` endpoint."""

@@ -75,7 +75,9 @@ class DigitizerProcessor:
         """Stop the worker processes."""
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-    async def _run_pipeline(self, data: bytes, content_type: str, sha256: str) -> Processed | Rejected:
+    async def _run_pipeline(
+        self, data: bytes, content_type: str, sha256: str
+    ) -> Processed | Rejected:
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             self.pool, process_file, data, content_type, sha256, self.limits
@@ -100,7 +102,9 @@ class DigitizerProcessor:
         assert isinstance(obj, dict)
         key = str(obj["key"])
         if not key.startswith(fact["root"] + "/") or ".." in key.split("/"):
-            return Verdict(fact, _rejected("invalid_object_key", f"key must be under {fact['root']}/"))
+            return Verdict(
+                fact, _rejected("invalid_object_key", f"key must be under {fact['root']}/")
+            )
         try:
             blob = await asyncio.to_thread(self.store.fetch, key, self.limits.max_bytes)
         except ObjectMissing:
@@ -108,7 +112,9 @@ class DigitizerProcessor:
         if len(blob) != int(obj["size"]):
             return Verdict(
                 fact,
-                _rejected("checksum_mismatch", f"object has {len(blob)} bytes, event says {obj['size']}"),
+                _rejected(
+                    "checksum_mismatch", f"object has {len(blob)} bytes, event says {obj['size']}"
+                ),
             )
         with self.metrics.file_seconds.time():
             result = await self._run_pipeline(blob, str(obj["content_type"]), str(obj["sha256"]))
@@ -132,7 +138,8 @@ class DigitizerProcessor:
 
     async def _store(self, verdict: Verdict, content_type: str) -> None:
         processed, original = verdict.processed, verdict.original
-        assert processed is not None and original is not None
+        assert processed is not None
+        assert original is not None
         sha = processed.sha256
         if await asyncio.to_thread(self.store.exists, archive_key(sha)):
             return  # the same bytes, from any dossier or root, are stored once
@@ -159,7 +166,9 @@ class DigitizerProcessor:
                             tables.submissions.c.event_id.in_(ids)
                         )
                     )
-                ).scalars().all()
+                )
+                .scalars()
+                .all()
             )
         todo: list[Fact] = []
         for f in facts:

@@ -64,7 +64,7 @@ def main(settings: IngestSettings | None = None) -> FastAPI:
         description="Every publisher topic dossier-events.<ROOT>; new roots join without restart.",
     )
     async def ingest_batch(_body: list[Any], msg: KafkaMessage) -> None:
-        records = [to_raw(r) for r in msg.raw_message]  # type: ignore[union-attr]
+        records = [to_raw(r) for r in msg.raw_message]
         with metrics.batch_seconds.time():
             await retry_with_backoff(
                 lambda: processor.process(records),

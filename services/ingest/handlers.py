@@ -135,7 +135,9 @@ class IngestProcessor:
             if not await self._agency_allowed(root, event):
                 out.append(
                     _Rejected(
-                        rec, root, "foreign_agency",
+                        rec,
+                        root,
+                        "foreign_agency",
                         f"agency_code is not {root} or a unit registered below it",
                     )
                 )
@@ -189,9 +191,7 @@ class IngestProcessor:
                     }
                     for a in accepted
                 ]
-                stmt = insert_ignore(self.engine, tables.events).returning(
-                    tables.events.c.event_id
-                )
+                stmt = insert_ignore(self.engine, tables.events).returning(tables.events.c.event_id)
                 new_ids = set((await conn.execute(stmt, rows)).scalars().all())
             new_rejections: set[tuple[str, int, int]] = set()
             if refused:
@@ -211,7 +211,7 @@ class IngestProcessor:
                     tables.rejections.c.partition,
                     tables.rejections.c.offset,
                 )
-                new_rejections = {tuple(r) for r in (await conn.execute(stmt, rows)).all()}  # type: ignore[misc]
+                new_rejections = {tuple(r) for r in (await conn.execute(stmt, rows)).all()}
             registrations = [
                 {
                     "code": a.event["agency_code"],

@@ -16,17 +16,29 @@ _SOURCE = ("document_code", "result_code", "dossier_code", "db_code")
 # Known data fields per event type, with defaults for the optional booleans. Anything else
 # the publisher sent is dropped: it is ignored by the contract and may hold personal data.
 _FIELDS: dict[str, dict[str, Any]] = {
-    "agency.registered": {"name": None, "parent_code": None, "level": None,
-                          "certified_copy_service": True},
-    "procedure.assigned": {"procedure_code": None, "name": None, "citizen_facing": None,
-                           "result_document_required": None},
-    "dossier.received": {"procedure_code": None, "channel": None, "received_at": None,
-                         "due_at": None, "population_data_used": False},
+    "agency.registered": {
+        "name": None,
+        "parent_code": None,
+        "level": None,
+        "certified_copy_service": True,
+    },
+    "procedure.assigned": {
+        "procedure_code": None,
+        "name": None,
+        "citizen_facing": None,
+        "result_document_required": None,
+    },
+    "dossier.received": {
+        "procedure_code": None,
+        "channel": None,
+        "received_at": None,
+        "due_at": None,
+        "population_data_used": False,
+    },
     "dossier.components_added": {},
     "dossier.status_changed": {"status": None, "changed_at": None},
     "component.scanned": {"component_code": None, "scanned_at": None},
-    "result.issued": {"result_code": None, "issued_at": None, "electronic": None,
-                      "file_url": None},
+    "result.issued": {"result_code": None, "issued_at": None, "electronic": None, "file_url": None},
     "result.scanned": {"result_code": None, "scanned_at": None},
     "result.pushed_to_warehouse": {"result_code": None, "pushed_at": None},
 }

@@ -14,6 +14,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from schemas import EVENT_TYPES, validator_for
+from services.common.timeutil import parse_rfc3339
 
 MAX_EVENT_BYTES = 256 * 1024
 FILE_EVENT_TYPES = frozenset({"component.scanned", "result.issued", "result.scanned"})
@@ -90,6 +91,23 @@ def _best_error(errors: list[ValidationError]) -> ValidationError:
     return max(errors, key=lambda e: (len(list(e.absolute_path)), e.validator == "required"))
 
 
+_TIMES = ("received_at", "due_at", "changed_at", "scanned_at", "issued_at", "pushed_at")
+
+
+def check_times(event: dict[str, Any]) -> str | None:
+    """The schema checks the shape of timestamps; this checks they are real instants."""
+    candidates = [("occurred_at", event.get("occurred_at"))]
+    data = event.get("data", {})
+    candidates += [(f"data.{k}", data.get(k)) for k in _TIMES]
+    for where, value in candidates:
+        if isinstance(value, str):
+            try:
+                parse_rfc3339(value)
+            except ValueError:
+                return f"{where}: must be a real date and time with an offset"
+    return None
+
+
 def check_object_key(event: dict[str, Any], root: str) -> str | None:
     """The claim-check key must stay under `<ROOT>/` with no `..` or empty segments."""
     obj = event.get("data", {}).get("object")
@@ -127,6 +145,9 @@ def check_event(raw: bytes, root: str) -> Valid | Refused:
     errors = list(validator_for(event_type).iter_errors(event))
     if errors:
         return Refused("invalid_event", describe(_best_error(errors)))
+    time_problem = check_times(event)
+    if time_problem is not None:
+        return Refused("invalid_event", time_problem)
     key_problem = check_object_key(event, root)
     if key_problem is not None:
         return Refused("invalid_object_key", key_problem)

@@ -36,7 +36,7 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
     write_lock = asyncio.Lock()
 
     async def apply(topic: str, msg: KafkaMessage) -> None:
-        facts = [decode(r.value) for r in msg.raw_message]  # type: ignore[union-attr]
+        facts = [decode(r.value) for r in msg.raw_message]
 
         async def once() -> int:
             async with write_lock:
@@ -50,19 +50,24 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
             )
         metrics.applied.labels(topic).inc(applied)
 
-    common: dict[str, Any] = {
-        "batch": True,
-        "max_records": settings.reuse_batch,
-        "auto_offset_reset": "earliest",
-        "ack_policy": AckPolicy.NACK_ON_ERROR,
-    }
-
-    @broker.subscriber(settings.facts_topic, group_id=f"{settings.reuse_group}-facts", **common)
+    @broker.subscriber(
+        settings.facts_topic,
+        group_id=f"{settings.reuse_group}-facts",
+        batch=True,
+        max_records=settings.reuse_batch,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
     async def on_facts(_body: list[Any], msg: KafkaMessage) -> None:
         await apply(settings.facts_topic, msg)
 
     @broker.subscriber(
-        settings.digitized_topic, group_id=f"{settings.reuse_group}-digitized", **common
+        settings.digitized_topic,
+        group_id=f"{settings.reuse_group}-digitized",
+        batch=True,
+        max_records=settings.reuse_batch,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
     )
     async def on_digitized(_body: list[Any], msg: KafkaMessage) -> None:
         await apply(settings.digitized_topic, msg)

@@ -88,20 +88,26 @@ class IndicatorReader:
                 )
             ).all()
             seen = (
-                await conn.execute(
-                    select(t.dossiers.c.agency_code).where(t.dossiers.c.root == root).distinct()
+                (
+                    await conn.execute(
+                        select(t.dossiers.c.agency_code).where(t.dossiers.c.root == root).distinct()
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             assigned = (
-                await conn.execute(
-                    select(t.assignments.c.agency_code)
-                    .where(t.assignments.c.root == root)
-                    .distinct()
+                (
+                    await conn.execute(
+                        select(t.assignments.c.agency_code)
+                        .where(t.assignments.c.root == root)
+                        .distinct()
+                    )
                 )
-            ).scalars().all()
-        return UnitTree.build(
-            root, [(c, p, bool(cc)) for c, p, cc in regs], [*seen, *assigned]
-        )
+                .scalars()
+                .all()
+            )
+        return UnitTree.build(root, [(c, p, bool(cc)) for c, p, cc in regs], [*seen, *assigned])
 
     async def indicators(
         self, unit: str, start: date, end: date, *, breakdown: bool = False

@@ -135,9 +135,7 @@ class Projection:
             "intake_event_id": fact["event_id"],
         }
         if current is None:
-            await conn.execute(
-                t.dossiers.insert(), {"root": key[0], "dossier_code": key[1], **row}
-            )
+            await conn.execute(t.dossiers.insert(), {"root": key[0], "dossier_code": key[1], **row})
         else:
             await conn.execute(update(t.dossiers).where(where).values(**row))
         # A correction replaces the intake components; supplements stay.
@@ -151,15 +149,17 @@ class Projection:
         await self._put_components(conn, key, data.get("components", []), intake=True)
         return key
 
-    async def _on_dossier_components_added(
-        self, conn: AsyncConnection, fact: Fact
-    ) -> DossierKey:
+    async def _on_dossier_components_added(self, conn: AsyncConnection, fact: Fact) -> DossierKey:
         key = (fact["root"], str(fact["dossier_code"]))
         await self._put_components(conn, key, fact["data"].get("components", []), intake=False)
         return key
 
     async def _put_components(
-        self, conn: AsyncConnection, key: DossierKey, components: list[dict[str, Any]], *,
+        self,
+        conn: AsyncConnection,
+        key: DossierKey,
+        components: list[dict[str, Any]],
+        *,
         intake: bool,
     ) -> None:
         if not components:
@@ -184,8 +184,14 @@ class Projection:
             self.engine,
             t.components,
             ["root", "dossier_code", "component_code"],
-            ["origin", "intake", "source_document_code", "source_result_code",
-             "source_dossier_code", "source_db_code"],
+            [
+                "origin",
+                "intake",
+                "source_document_code",
+                "source_result_code",
+                "source_dossier_code",
+                "source_db_code",
+            ],
         )
         await conn.execute(stmt, rows)
 
@@ -236,9 +242,7 @@ class Projection:
             "pushed": False,
             **values,
         }
-        stmt = upsert(
-            self.engine, t.results, ["root", "dossier_code", "result_code"], list(values)
-        )
+        stmt = upsert(self.engine, t.results, ["root", "dossier_code", "result_code"], list(values))
         await conn.execute(stmt, row)
         return (fact["root"], str(fact["dossier_code"]))
 
@@ -259,9 +263,7 @@ class Projection:
             return None  # an attempt that digitized nothing changes no figure
         return await self._result(conn, fact, {"scanned": True})
 
-    async def _on_result_pushed_to_warehouse(
-        self, conn: AsyncConnection, fact: Fact
-    ) -> DossierKey:
+    async def _on_result_pushed_to_warehouse(self, conn: AsyncConnection, fact: Fact) -> DossierKey:
         return await self._result(conn, fact, {"pushed": True})
 
     # -- derived flags ---------------------------------------------------------------------
@@ -295,9 +297,7 @@ class Projection:
                     has_e_result=has_e,
                     has_digitized_result=has_dig,
                     result_pushed=pushed,
-                    citizen_connected=d.c.vneid_authenticated
-                    | d.c.population_data_used
-                    | has_wh,
+                    citizen_connected=d.c.vneid_authenticated | d.c.population_data_used | has_wh,
                 )
             )
             await conn.execute(stmt)

@@ -26,8 +26,11 @@ class UnitTree:
         for code, parent, certified in registered:
             tree.parent[code] = parent if code != root else None
             tree.registered[code] = certified
-        tree.parent.setdefault(root, None)
-        for code in seen_codes:
+        seen = list(seen_codes)
+        if tree.parent or seen:
+            # A root known only by its units' prefixes still heads their tree.
+            tree.parent.setdefault(root, None)
+        for code in seen:
             tree._attach(code)
         return tree
 

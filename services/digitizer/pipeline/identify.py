@@ -31,7 +31,7 @@ def sniff(data: bytes) -> Kind | None:
     return None
 
 
-def identify(data: bytes, declared_content_type: str) -> Kind | Rejected:
+def identify_kind(data: bytes, declared_content_type: str) -> Kind | Rejected:
     """The file's kind, or ``unsupported_file`` when it is none of the four or not as declared.
 
     Parameters after ``;`` in the declared type are ignored, and case does not matter.

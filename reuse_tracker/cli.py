@@ -1,0 +1,274 @@
+"""`reuse-tracker`: run the system, simulate a province, and read the indicators."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import signal
+import threading
+import time
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .report import rows_of, table, to_csv, to_json
+from .stack import PortTaken, StackError, StackPorts
+from .system import SystemConfig, start_system, wait_until_processed
+
+app = typer.Typer(
+    help="Tracks digitization, electronic results and reuse of digitized data, and computes "
+    "the national portal's digitization indicators (22 points) exactly.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+PERIOD_FROM = date(2026, 1, 1)
+PERIOD_TO = date(2026, 9, 30)
+
+
+class Format(StrEnum):
+    """Output formats of `indicators`."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Breakdown(StrEnum):
+    """Breakdowns of `indicators`."""
+
+    none = "none"
+    children = "children"
+
+
+def _ports() -> StackPorts:
+    import os
+
+    return StackPorts.from_env(os.environ)
+
+
+def _describe(ports: StackPorts, var_dir: Path) -> None:
+    console.print("[bold]reuse-tracker is up[/bold] (everything on 127.0.0.1)")
+    console.print(f"  Kafka API        {ports.kafka_bootstrap}")
+    console.print(f"  S3 API           {ports.s3_endpoint}  (tracker / tracker-secret)")
+    console.print(f"  auditor API      http://127.0.0.1:{ports.api}   metrics: /metrics")
+    console.print(f"  ingest           http://127.0.0.1:{ports.ingest_http}/metrics")
+    console.print(f"  digitizer        http://127.0.0.1:{ports.digitizer_http}/metrics")
+    console.print(f"  data and logs    {var_dir}/ (logs in {var_dir}/log/)")
+
+
+@app.command()
+def up(
+    var_dir: Annotated[Path, typer.Option(help="Where data and logs go.")] = Path("var"),
+    roots: Annotated[
+        str, typer.Option(help="Roots whose topics to create (comma-separated).")
+    ] = "H44",
+) -> None:
+    """Start the local stack and the three services; stop everything on Ctrl-C or SIGTERM."""
+    ports = _ports()
+    cfg = SystemConfig(var_dir=var_dir, ports=ports, roots=tuple(roots.split(",")))
+    try:
+        stack = start_system(cfg)
+    except (PortTaken, StackError) as exc:
+        err.print(f"[red]cannot start:[/red] {exc}")
+        raise typer.Exit(1) from None
+    _describe(ports, var_dir)
+    console.print("Press Ctrl-C to stop.")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.print("stopping…")
+        stack.stop()
+
+
+def _period(start: str, end: str) -> tuple[date, date]:
+    try:
+        period = (date.fromisoformat(start), date.fromisoformat(end))
+    except ValueError as exc:
+        raise typer.BadParameter(f"dates are YYYY-MM-DD: {exc}") from None
+    if period[0] > period[1]:
+        raise typer.BadParameter("--from is after --to")
+    return period
+
+
+@app.command()
+def simulate(
+    root: Annotated[str, typer.Option(help="The province or ministry code.")] = "H44",
+    dossiers: Annotated[int, typer.Option(min=1, help="How many dossiers.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Same seed, same province.")] = 1,
+    rates: Annotated[str, typer.Option(help="Overrides, e.g. 'reused_component=0.2'.")] = "",
+    start: Annotated[str, typer.Option("--from", help="First day received.")] = "2026-01-01",
+    end: Annotated[str, typer.Option("--to", help="Last day received.")] = "2026-09-30",
+    out: Annotated[Path | None, typer.Option(help="Where truth.json goes.")] = None,
+) -> None:
+    """Publish a realistic simulated province to the running system, with its ground truth."""
+    from .simulator import generate, parse_rates, publish, write_outputs
+
+    period = _period(start, end)
+    try:
+        parsed = parse_rates(rates) if rates else parse_rates("")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--rates") from None
+    with console.status("generating the province…"):
+        scenario = generate(root, dossiers, seed, parsed, period)
+    ports = _ports()
+    out_dir = out or Path("var") / "sim" / f"{root}-{seed}"
+    write_outputs(scenario, out_dir)
+    publish(
+        scenario,
+        ports.kafka_bootstrap,
+        ports.s3_endpoint,
+        "tracker",
+        "tracker-secret",
+        progress=True,
+    )
+    console.print(f"published {len(scenario.events)} messages; ground truth in {out_dir}/")
+
+
+def _read(unit: str, period: tuple[date, date], breakdown: bool, var_dir: Path | None) -> Any:
+    from services.common.db import make_engine
+    from services.reuse.indicators import IndicatorReader
+    from services.reuse.settings import ReuseSettings
+
+    settings = ReuseSettings() if var_dir is None else ReuseSettings(var_dir=var_dir)
+
+    async def go() -> Any:
+        engine = make_engine(settings.database_url_for("reuse"))
+        try:
+            return await IndicatorReader(engine).indicators(
+                unit, period[0], period[1], breakdown=breakdown
+            )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+@app.command()
+def indicators(
+    unit: Annotated[str, typer.Option(help="Unit code; its whole subtree counts.")],
+    start: Annotated[str, typer.Option("--from", help="First day received (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last day received (YYYY-MM-DD).")],
+    breakdown: Annotated[Breakdown, typer.Option(help="Also each direct child.")] = Breakdown.none,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    var_dir: Annotated[Path | None, typer.Option(help="Data folder (default var/).")] = None,
+) -> None:
+    """The seven digitization indicators of a unit over dossiers received in a period."""
+    from services.reuse.indicators import UnknownUnit
+
+    period = _period(start, end)
+    try:
+        result = _read(unit, period, breakdown is Breakdown.children, var_dir)
+    except UnknownUnit:
+        err.print(f"[red]unknown unit {unit!r}[/red]: not registered and seen in no event")
+        raise typer.Exit(2) from None
+    if fmt is Format.json:
+        print(to_json(result))
+    elif fmt is Format.csv:
+        print(to_csv(result), end="")
+    else:
+        console.print(table(rows_of(result), f"{unit} · received {start} to {end}"))
+
+
+@app.command()
+def demo(
+    dossiers: Annotated[int, typer.Option(min=1, help="Dossiers to simulate.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Simulation seed.")] = 7,
+    root: Annotated[str, typer.Option(help="Province code.")] = "H44",
+    var_dir: Annotated[Path, typer.Option(help="Scratch folder, wiped first.")] = Path("var/demo"),
+    keep: Annotated[bool, typer.Option(help="Keep the system running afterwards.")] = False,
+) -> None:
+    """Start everything, feed a simulated province, print the indicator report, stop."""
+    from .simulator import Rates, generate, publish, write_outputs
+
+    started = time.monotonic()
+    if var_dir.exists():
+        shutil.rmtree(var_dir)
+    ports = _ports()
+    period = (PERIOD_FROM, PERIOD_TO)
+    with console.status(f"generating province {root}: {dossiers} dossiers…"):
+        scenario = generate(root, dossiers, seed, Rates(), period)
+        write_outputs(scenario, var_dir / "sim")
+    with console.status("starting the stack and the services…"):
+        try:
+            stack = start_system(SystemConfig(var_dir=var_dir, ports=ports, roots=(root,)))
+        except (PortTaken, StackError) as exc:
+            err.print(f"[red]cannot start:[/red] {exc}")
+            raise typer.Exit(1) from None
+    try:
+        publish(
+            scenario,
+            ports.kafka_bootstrap,
+            ports.s3_endpoint,
+            "tracker",
+            "tracker-secret",
+            progress=True,
+        )
+        total = len(scenario.events)
+        with Progress(
+            TextColumn("processing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("processing", total=total)
+
+            def show(p: Any) -> None:
+                bar.update(task, completed=min(p.handled, total))
+
+            wait_until_processed(ports, total, on_progress=show)
+        result = _read(root, period, True, var_dir)
+        console.print(table(rows_of(result), _title(root)))
+        _compare(result, var_dir, root, period)
+        console.print(f"done in {time.monotonic() - started:.0f} s; data and logs in {var_dir}/")
+        if keep:
+            _describe(ports, var_dir)
+            console.print("Press Ctrl-C to stop.")
+            while True:
+                time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+
+
+def _title(root: str) -> str:
+    return f"Digitization indicators · {root} · received {PERIOD_FROM} to {PERIOD_TO}"
+
+
+def _compare(result: dict[str, Any], var_dir: Path, root: str, period: tuple[date, date]) -> None:
+    truth = json.loads((var_dir / "sim" / "truth.json").read_text())["units"]
+    mismatches = [
+        r["unit"]
+        for r in rows_of(result)
+        if {k: v for k, v in r.items() if k != "units"} != truth.get(r["unit"])
+    ]
+    if mismatches:
+        err.print(
+            f"[red]differs from the simulator's ground truth for {len(mismatches)} "
+            f"unit(s):[/red] {', '.join(mismatches[:10])}"
+        )
+        raise typer.Exit(3)
+    console.print(
+        f"[green]equal to the simulator's ground truth[/green] for all {len(rows_of(result))} units"
+    )
+
+
+def main() -> None:
+    """Entry point of the `reuse-tracker` command."""
+    app()
