@@ -31,9 +31,7 @@ JPEG_QUALITY: Final = 90
 _ICC_SPACES: Final = {"L": b"GRAY", "RGB": b"RGB "}
 
 
-def make_archival_pdf(
-    data: bytes, kind: ImageKind, pages: Sequence[PageInfo]
-) -> bytes | Rejected:
+def make_archival_pdf(data: bytes, kind: ImageKind, pages: Sequence[PageInfo]) -> bytes | Rejected:
     """A PDF with one page per image page, sized from the page's dpi (or 200).
 
     An upright L or RGB JPEG is copied in unchanged (no generation loss, no decode) minus its

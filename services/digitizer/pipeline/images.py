@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias
 
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, TiffImagePlugin, UnidentifiedImageError
 
 from .identify import KIND_NAMES
 from .limits import Limits
@@ -28,6 +28,7 @@ PIL_FORMATS: Final[dict[ImageKind, str]] = {"jpeg": "JPEG", "png": "PNG", "tiff"
 #: How far past the page limit a TIFF's pages are still counted, for the rejection detail.
 TIFF_COUNT_CAP: Final = 10_000
 
+X_RESOLUTION: Final = 282
 _TRANSPOSED_ORIENTATIONS: Final = frozenset({5, 6, 7, 8})
 _SAFE_MESSAGE = re.compile(r"[A-Za-z0-9 ,.;:()/_=+-]{1,160}")
 
@@ -65,7 +66,7 @@ def rejection_for(exc: Exception, kind: Kind) -> Rejected:
     if isinstance(exc, UnidentifiedImageError):
         return Rejected("corrupt_file", f"not a readable {name} file: header not recognised")
     message = str(exc)
-    if isinstance(exc, OSError) and "truncated" in message:
+    if isinstance(exc, OSError) and "truncated" in message.lower():
         return Rejected("corrupt_file", f"{name} data is truncated")
     # Pillow's messages sometimes quote bytes of the file; only plain ones are passed on.
     suffix = f": {message}" if _SAFE_MESSAGE.fullmatch(message) else ""
@@ -121,7 +122,7 @@ def _inspect_pages(
             return Rejected("corrupt_file", f"{KIND_NAMES[kind]} page {index + 1} is empty")
         if orientation(img) in _TRANSPOSED_ORIENTATIONS:
             width, height = height, width
-        pages.append(page_info(width, height, read_dpi(img.info)))
+        pages.append(page_info(width, height, page_dpi(img)))
         index += 1
         # JPEG and PNG are one page here (MPO and APNG extras are ignored).
         if kind != "tiff":
@@ -147,6 +148,13 @@ def orientation(img: Image.Image) -> int:
     """The EXIF (or TIFF, or XMP) orientation of the current frame, 1 when absent or invalid."""
     value = img.getexif().get(ExifTags.Base.Orientation, 1)
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def page_dpi(img: Image.Image) -> float | None:
+    """The current frame's resolution; a TIFF without XResolution has none (Pillow says 1)."""
+    if isinstance(img, TiffImagePlugin.TiffImageFile) and X_RESOLUTION not in img.tag_v2:
+        return None
+    return read_dpi(img.info)
 
 
 def read_dpi(info: dict[str | tuple[int, int], object]) -> float | None:

@@ -406,35 +406,47 @@ def truncated_jpeg(keep: float = 0.6) -> bytes:
     return data[: int(len(data) * keep)]
 
 
-@lru_cache(maxsize=8)
-def thousand_page_tiff(pages: int = 1000) -> bytes:
-    """A small TIFF with ``pages`` 8x8 bilevel pages, all sharing one strip (~115 bytes/page)."""
+def _bilevel_tiff(sizes: list[tuple[int, int]]) -> bytes:
+    """A TIFF whose pages declare ``sizes`` but all point at one 8-byte strip."""
     strip = bytes(8)
     strip_at = 8
     first_ifd = strip_at + len(strip)
     entries = 8
     ifd_size = 2 + entries * 12 + 4
     out = bytearray(b"II*\x00" + struct.pack("<I", first_ifd) + strip)
-    for index in range(pages):
+    for index, (width, height) in enumerate(sizes):
         at = first_ifd + index * ifd_size
-        following = at + ifd_size if index + 1 < pages else 0
+        following = at + ifd_size if index + 1 < len(sizes) else 0
         tags = [
-            (256, 3, 1, 8),  # ImageWidth
-            (257, 3, 1, 8),  # ImageLength
-            (258, 3, 1, 1),  # BitsPerSample
-            (259, 3, 1, 1),  # Compression: none
-            (262, 3, 1, 0),  # Photometric: white is zero
-            (273, 4, 1, strip_at),  # StripOffsets
-            (278, 3, 1, 8),  # RowsPerStrip
-            (279, 4, 1, len(strip)),  # StripByteCounts
+            (256, 4, width),  # ImageWidth
+            (257, 4, height),  # ImageLength
+            (258, 3, 1),  # BitsPerSample
+            (259, 3, 1),  # Compression: none
+            (262, 3, 0),  # Photometric: white is zero
+            (273, 4, strip_at),  # StripOffsets
+            (278, 4, height),  # RowsPerStrip
+            (279, 4, len(strip)),  # StripByteCounts
         ]
         out += struct.pack("<H", entries)
-        for tag, typ, count, value in tags:
-            short = struct.pack("<H", value) + b"\x00\x00"
-            out += struct.pack("<HHI", tag, typ, count)
-            out += short if typ == 3 else struct.pack("<I", value)
+        for tag, typ, value in tags:
+            out += struct.pack("<HHI", tag, typ, 1)
+            out += struct.pack("<HH", value, 0) if typ == 3 else struct.pack("<I", value)
         out += struct.pack("<I", following)
     return bytes(out)
+
+
+@lru_cache(maxsize=8)
+def thousand_page_tiff(pages: int = 1000) -> bytes:
+    """A small TIFF with ``pages`` 8x8 bilevel pages sharing one strip (about 114 bytes a page)."""
+    return _bilevel_tiff([(8, 8)] * pages)
+
+
+def huge_second_page_tiff(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A 2-page TIFF: a tiny first page, then one declaring ``width`` x ``height`` pixels.
+
+    Pillow checks its bomb limit only on the first page at open, so this is ours to catch.
+    """
+    return _bilevel_tiff([(8, 8), (width, height)])
 
 
 @lru_cache(maxsize=1)
@@ -477,6 +489,7 @@ HOSTILE: Final[dict[str, tuple[Callable[[], bytes], str, str]]] = {
     "decompression_bomb": (decompression_bomb_png, "image/png", "image_too_large"),
     "truncated_jpeg": (truncated_jpeg, "image/jpeg", "corrupt_file"),
     "thousand_page_tiff": (thousand_page_tiff, "image/tiff", "image_too_large"),
+    "huge_second_page_tiff": (huge_second_page_tiff, "image/tiff", "image_too_large"),
     "polyglot_as_jpeg": (polyglot, "image/jpeg", "unsupported_file"),
     "polyglot_as_pdf": (polyglot, "application/pdf", "corrupt_file"),
     "jpeg_magic_garbage": (jpeg_magic_garbage, "image/jpeg", "corrupt_file"),

@@ -16,7 +16,8 @@ def test_hand_computed_cases() -> None:
     assert ratio(581, 1237) == Decimal("46.97")
     assert score(581, 1237, 2, Fraction(4, 5)) == Decimal("1.17")  # 1.17425...
     assert ratio(0, 7) == Decimal("0.00")
-    assert ratio(1, 0) is None and score(1, 0, 2, Fraction(1)) is None
+    assert ratio(1, 0) is None
+    assert score(1, 0, 2, Fraction(1)) is None
     assert score(9, 10, 2, Fraction(4, 5)) == Decimal("2.00")  # capped at max
     assert total_ratio(Decimal("11")) == Decimal("50.00")
 

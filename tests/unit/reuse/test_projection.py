@@ -145,7 +145,8 @@ def test_hand_computed_history(tmp_path: Path) -> None:
     assert result["ratio"] == 72.73
     assert [u["unit"] for u in result["units"]] == ["H44.01", "H44.100"]
     commune = result["units"][1]
-    assert commune["metrics"][5]["denominator"] == 0 and commune["metrics"][5]["ratio"] is None
+    assert commune["metrics"][5]["denominator"] == 0
+    assert commune["metrics"][5]["ratio"] is None
 
 
 @pytest.mark.parametrize("seed", range(5))
