@@ -6,3 +6,10 @@ the scenario to Kafka and the S3 inbox and writes ``truth.json`` / ``summary.jso
 """
 
 from __future__ import annotations
+
+from .generate import Scenario, generate
+from .publish import PublishStats, publish, write_outputs
+from .rates import Rates, parse_rates
+
+__all__ = ["PublishStats", "Rates", "Scenario", "generate", "parse_rates", "publish",
+           "write_outputs"]

@@ -127,8 +127,8 @@ def published(system: RunningSystem) -> dict[str, Any]:
     for event in valid:
         send(p, TOPIC, event.get("dossier_code") or event["agency_code"], event)
     send(p, TOPIC, valid[3]["dossier_code"], valid[3])  # the same event_id again
-    for code, event in bad.items():
-        send(p, TOPIC, code, event)
+    for code, bad_input in bad.items():
+        send(p, TOPIC, code, bad_input)
     last = f.received(f"{ROOT}.07", f"{ROOT}.07-260302-0099", RAW_ID)
     send(p, TOPIC, last["dossier_code"], last)
     p.close()

@@ -28,7 +28,7 @@ PIL_FORMATS: Final[dict[ImageKind, str]] = {"jpeg": "JPEG", "png": "PNG", "tiff"
 #: How far past the page limit a TIFF's pages are still counted, for the rejection detail.
 TIFF_COUNT_CAP: Final = 10_000
 
-X_RESOLUTION: Final = 282
+_X_RESOLUTION: Final = 282
 _TRANSPOSED_ORIENTATIONS: Final = frozenset({5, 6, 7, 8})
 _SAFE_MESSAGE = re.compile(r"[A-Za-z0-9 ,.;:()/_=+-]{1,160}")
 
@@ -120,7 +120,9 @@ def _inspect_pages(
             )
         if width <= 0 or height <= 0:
             return Rejected("corrupt_file", f"{KIND_NAMES[kind]} page {index + 1} is empty")
-        if orientation(img) in _TRANSPOSED_ORIENTATIONS:
+        # Pillow reports a TIFF frame's size already upright (and turns it on load itself);
+        # JPEG and PNG report the stored size.
+        if kind != "tiff" and orientation(img) in _TRANSPOSED_ORIENTATIONS:
             width, height = height, width
         pages.append(page_info(width, height, page_dpi(img)))
         index += 1
@@ -141,7 +143,7 @@ def _count_pages(img: Image.Image, known: int) -> str:
         except Exception:  # a broken IFD past the limit: the file is too long anyway
             return f"more than {index + 1}"
         index += 1
-    return f"more than {TIFF_COUNT_CAP}"
+    return f"more than {index}"
 
 
 def orientation(img: Image.Image) -> int:
@@ -152,7 +154,7 @@ def orientation(img: Image.Image) -> int:
 
 def page_dpi(img: Image.Image) -> float | None:
     """The current frame's resolution; a TIFF without XResolution has none (Pillow says 1)."""
-    if isinstance(img, TiffImagePlugin.TiffImageFile) and X_RESOLUTION not in img.tag_v2:
+    if isinstance(img, TiffImagePlugin.TiffImageFile) and _X_RESOLUTION not in img.tag_v2:
         return None
     return read_dpi(img.info)
 
@@ -179,7 +181,11 @@ def read_dpi(info: dict[str | tuple[int, int], object]) -> float | None:
 
 
 def upright(img: Image.Image) -> Image.Image:
-    """The frame turned as its orientation tag says (a new image), or ``img`` when upright."""
+    """The loaded frame turned as its orientation tag says (a new image), or ``img`` itself.
+
+    Call after ``load()``: Pillow turns TIFF frames while loading and drops their tag, so
+    they come back unchanged here.
+    """
     if orientation(img) == 1:
         return img
     return ImageOps.exif_transpose(img)

@@ -53,12 +53,12 @@ class _Writer:
 
 
 def write_image_pdf(pages: Iterable[PdfPageImage]) -> bytes:
-    """A PDF 1.4 with each image filling its own page; ``pages`` is consumed one at a time.
+    """A PDF (1.7, for ICC v4 profiles) with each image filling its own page; ``pages`` is consumed one at a time.
 
     No dates and a content-derived /ID, so the same pages always give the same bytes.
     """
     w = _Writer()
-    w.out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    w.out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     catalog, tree, info = w.reserve(), w.reserve(), w.reserve()
     kids: list[int] = []
     for page in pages:

@@ -406,12 +406,15 @@ def truncated_jpeg(keep: float = 0.6) -> bytes:
     return data[: int(len(data) * keep)]
 
 
-def _bilevel_tiff(sizes: list[tuple[int, int]]) -> bytes:
-    """A TIFF whose pages declare ``sizes`` but all point at one 8-byte strip."""
+def bilevel_tiff(sizes: list[tuple[int, int]], orientations: list[int] | None = None) -> bytes:
+    """A TIFF whose pages declare ``sizes`` (and Orientation tags), all sharing one blank strip.
+
+    Pages up to 8x8 decode; larger ones only have plausible headers.
+    """
     strip = bytes(8)
     strip_at = 8
     first_ifd = strip_at + len(strip)
-    entries = 8
+    entries = 9
     ifd_size = 2 + entries * 12 + 4
     out = bytearray(b"II*\x00" + struct.pack("<I", first_ifd) + strip)
     for index, (width, height) in enumerate(sizes):
@@ -424,6 +427,7 @@ def _bilevel_tiff(sizes: list[tuple[int, int]]) -> bytes:
             (259, 3, 1),  # Compression: none
             (262, 3, 0),  # Photometric: white is zero
             (273, 4, strip_at),  # StripOffsets
+            (274, 3, orientations[index] if orientations else 1),  # Orientation
             (278, 4, height),  # RowsPerStrip
             (279, 4, len(strip)),  # StripByteCounts
         ]
@@ -437,8 +441,8 @@ def _bilevel_tiff(sizes: list[tuple[int, int]]) -> bytes:
 
 @lru_cache(maxsize=8)
 def thousand_page_tiff(pages: int = 1000) -> bytes:
-    """A small TIFF with ``pages`` 8x8 bilevel pages sharing one strip (about 114 bytes a page)."""
-    return _bilevel_tiff([(8, 8)] * pages)
+    """A small TIFF with ``pages`` 8x8 bilevel pages sharing one strip (about 126 bytes a page)."""
+    return bilevel_tiff([(8, 8)] * pages)
 
 
 def huge_second_page_tiff(width: int = 20_000, height: int = 20_000) -> bytes:
@@ -446,7 +450,7 @@ def huge_second_page_tiff(width: int = 20_000, height: int = 20_000) -> bytes:
 
     Pillow checks its bomb limit only on the first page at open, so this is ours to catch.
     """
-    return _bilevel_tiff([(8, 8), (width, height)])
+    return bilevel_tiff([(8, 8), (width, height)])
 
 
 @lru_cache(maxsize=1)

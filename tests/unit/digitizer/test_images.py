@@ -239,3 +239,52 @@ def test_rejection_details_never_quote_file_bytes() -> None:
     assert rejection_for(plain, "png").detail == (
         "PNG could not be decoded (OSError: broken data stream when reading image file)"
     )
+
+
+def _marked(kind: ImageKind, orientation: int) -> bytes:
+    """A 4x2 white image with one black pixel at the stored top-left, tagged ``orientation``."""
+    img = Image.new("L", (4, 2), 255)
+    img.putpixel((0, 0), 0)
+    out = io.BytesIO()
+    if kind == "tiff":
+        img.save(out, "TIFF", tiffinfo={0x0112: orientation}, dpi=(200, 200))
+    else:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        img.save(out, "PNG", exif=exif.tobytes(), dpi=(200, 200))
+    return out.getvalue()
+
+
+def _black(img: Image.Image) -> list[tuple[int, int]]:
+    grey = img.convert("L")
+    return [
+        (x, y) for y in range(grey.height) for x in range(grey.width) if grey.getpixel((x, y)) == 0
+    ]
+
+
+@pytest.mark.parametrize("kind", ["tiff", "png"])
+@pytest.mark.parametrize(
+    ("orientation", "size", "mark"),
+    [(1, (4, 2), (0, 0)), (3, (4, 2), (3, 1)), (6, (2, 4), (1, 0)), (8, (2, 4), (0, 3))],
+)
+def test_orientation_is_applied_exactly_once(
+    kind: ImageKind, orientation: int, size: tuple[int, int], mark: tuple[int, int]
+) -> None:
+    # Pillow turns TIFF frames itself while loading; PNG (like JPEG) is turned by us.
+    data = _marked(kind, orientation)
+    assert _check(data, kind).pages == (PageInfo(*size, 200.0, False),)
+    preview = decode_preview(data, kind, 256)
+    assert isinstance(preview, Image.Image)
+    assert _black(preview) == [mark]
+    with pil_guard():
+        pages = [_black(page) for page in iter_pages(data, kind, 1)]
+    assert pages == [[mark]]
+
+
+def test_tiff_pages_with_different_orientations() -> None:
+    data = samples.bilevel_tiff([(8, 4)] * 3, [1, 6, 8])
+    sizes = [(p.width, p.height) for p in _check(data, "tiff").pages]
+    assert sizes == [(8, 4), (4, 8), (4, 8)]
+    with pil_guard():
+        decoded = [page.size for page in iter_pages(data, "tiff", 3)]
+    assert decoded == sizes
