@@ -7,9 +7,19 @@ the scenario to Kafka and the S3 inbox and writes ``truth.json`` / ``summary.jso
 
 from __future__ import annotations
 
-from .generate import Scenario, generate
+from .generate import Outgoing, Scenario, generate
 from .publish import PublishStats, publish, write_outputs
 from .rates import Rates, parse_rates
+from .truth import compute_truth
 
-__all__ = ["PublishStats", "Rates", "Scenario", "generate", "parse_rates", "publish",
-           "write_outputs"]
+__all__ = [
+    "Outgoing",
+    "PublishStats",
+    "Rates",
+    "Scenario",
+    "compute_truth",
+    "generate",
+    "parse_rates",
+    "publish",
+    "write_outputs",
+]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+
+from reuse_tracker.simulator.identity import stable_int
 
 __all__ = [
     "DOCUMENT_TYPES",
@@ -484,14 +485,9 @@ _PROVINCES = (
 _KNOWN_ROOTS = {"H44": "Phú Thọ"}
 
 
-def _stable_int(*parts: object) -> int:
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big")
-
-
 def province_name(root: str) -> str:
     """The province's own name for a root code (Phú Thọ for H44, a stable pick otherwise)."""
-    return _KNOWN_ROOTS.get(root) or _PROVINCES[_stable_int("province", root) % len(_PROVINCES)]
+    return _KNOWN_ROOTS.get(root) or _PROVINCES[stable_int("province", root) % len(_PROVINCES)]
 
 
 def _commune_names(rng: random.Random, count: int) -> list[str]:
@@ -522,7 +518,7 @@ def build_catalogue(
         raise ValueError(f"departments must be within 1..{len(_DEPARTMENTS)}")
     if not 1 <= communes <= 800:
         raise ValueError("communes must be within 1..800")
-    rng = random.Random(_stable_int("catalogue", root, seed))
+    rng = random.Random(stable_int("catalogue", root, seed))
     units: list[Unit] = [Unit(root, f"UBND tỉnh {province_name(root)}", None, "province", True)]
     for i, name in enumerate(_DEPARTMENTS[:departments], start=1):
         certified = rng.random() >= no_certified_copy
@@ -537,7 +533,7 @@ def build_catalogue(
     for (name, where, audience, result_required, docs, weight), code in zip(
         _PROCEDURES, _procedure_codes(rng, len(_PROCEDURES)), strict=True
     ):
-        if where == "X":
+        if isinstance(where, str):  # "X": every commune
             handlers: Iterable[str] = commune_codes
         else:
             handlers = [f"{root}.{d:02d}" for d in where if d <= departments]

@@ -130,6 +130,7 @@ class _Simulation:
         self.facts: list[DossierFact] = []
         self.pool: dict[str, list[_Applicant]] = {}
         self.paper_scans: Counter[str] = Counter()
+        self.paper_times: dict[str, set[datetime]] = {}
         self.day_seq: Counter[tuple[str, date]] = Counter()
         self.motcua = f"motcua-{root.lower()}"
         self.dvc = f"dvc-{root.lower()}"
@@ -397,7 +398,11 @@ class _Simulation:
         self.paper_scans[paper] += 1
         attempts: list[ScanFact] = []
         outcome = self.fault()
+        taken = self.paper_times.setdefault(paper, set())
         for attempt in (1, 2):
+            while at in taken:  # two scans of one paper at the same second would be a tie
+                at += timedelta(seconds=1)
+            taken.add(at)
             key = f"{self.root}/{at:%Y/%m/%d}/{dossier}/{target}-{attempt}.jpg"
             data: dict[str, Any] = {target_field: target, "scanned_at": rfc3339(at)}
             self.file_event(event_type, at, unit, dossier, data, key, spec, outcome)

@@ -1,4 +1,4 @@
-"""Realistic applicant IDs (12-digit CCCD, 10-digit tax codes) and the opaque digests kept instead."""
+"""Realistic applicant IDs (12-digit CCCD, 10-digit tax codes) and the opaque digests kept."""
 
 from __future__ import annotations
 

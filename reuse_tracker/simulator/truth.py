@@ -69,9 +69,10 @@ def _earliest_stored_paper(dossiers: Iterable[DossierFact]) -> dict[str, datetim
     for d in dossiers:
         scans = [*d.scans, *(s for r in d.results for s in r.scans)]
         for s in scans:
-            if s.outcome == "stored" and s.paper is not None:
-                if s.paper not in earliest or s.at < earliest[s.paper]:
-                    earliest[s.paper] = s.at
+            if s.outcome != "stored" or s.paper is None:
+                continue
+            if s.paper not in earliest or s.at < earliest[s.paper]:
+                earliest[s.paper] = s.at
     return earliest
 
 

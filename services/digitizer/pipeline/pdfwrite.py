@@ -53,7 +53,7 @@ class _Writer:
 
 
 def write_image_pdf(pages: Iterable[PdfPageImage]) -> bytes:
-    """A PDF (1.7, for ICC v4 profiles) with each image filling its own page; ``pages`` is consumed one at a time.
+    """A PDF (1.7, for ICC v4 profiles), each image filling its own page, read one at a time.
 
     No dates and a content-derived /ID, so the same pages always give the same bytes.
     """
