@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .report import rows_of, table, to_csv, to_json
+from .report import detail, rows_of, table, to_csv, to_json
 from .stack import PortTaken, StackError, StackPorts
 from .system import SystemConfig, start_system, wait_until_processed
 
@@ -27,7 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
+console = Console(width=None if Console().is_terminal else 140)
 err = Console(stderr=True)
 
 PERIOD_FROM = date(2026, 1, 1)
@@ -180,7 +180,9 @@ def indicators(
     elif fmt is Format.csv:
         print(to_csv(result), end="")
     else:
-        console.print(table(rows_of(result), f"{unit} · received {start} to {end}"))
+        console.print(detail(result, f"{unit} · dossiers received {start} to {end}"))
+        if breakdown is Breakdown.children:
+            console.print(table(result["units"], "direct units (scores)"))
 
 
 @app.command()
@@ -233,7 +235,8 @@ def demo(
 
             wait_until_processed(ports, total, on_progress=show)
         result = _read(root, period, True, var_dir)
-        console.print(table(rows_of(result), _title(root)))
+        console.print(detail(result, _title(root)))
+        console.print(table(result["units"], f"{root}'s units: score of each indicator"))
         _compare(result, var_dir, root, period)
         console.print(f"done in {time.monotonic() - started:.0f} s; data and logs in {var_dir}/")
         if keep:

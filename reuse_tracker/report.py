@@ -26,26 +26,59 @@ def rows_of(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [result, *result.get("units", [])]
 
 
-def _cell(metric: dict[str, Any]) -> str:
-    if metric["ratio"] is None:
-        return "—"
-    return f"{metric['ratio']:.2f}% · {metric['score']:.2f}"
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def detail(result: dict[str, Any], title: str) -> Table:
+    """One unit: each indicator with numerator, denominator, ratio and score."""
+    out = Table(title=title, title_justify="left")
+    for name, justify in (
+        ("indicator", "left"),
+        ("numerator", "right"),
+        ("denominator", "right"),
+        ("ratio %", "right"),
+        ("score", "right"),
+        ("max", "right"),
+    ):
+        out.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for m in result["metrics"]:
+        out.add_row(
+            m["code"],
+            str(m["numerator"]),
+            str(m["denominator"]),
+            _fmt(m["ratio"]),
+            _fmt(m["score"]),
+            str(m["max_score"]),
+        )
+    out.add_row(
+        "TOTAL",
+        "",
+        "",
+        _fmt(result["ratio"]),
+        _fmt(result["total_score"]),
+        str(result["max_score"]),
+        style="bold",
+    )
+    return out
 
 
 def table(results: Iterable[dict[str, Any]], title: str) -> Table:
-    """A rich table: one row per unit, ratio and score per indicator, total out of 22."""
+    """One row per unit: dossiers, the score of each indicator, total out of 22 and ratio."""
     out = Table(title=title, title_justify="left")
     out.add_column("unit", no_wrap=True)
     out.add_column("dossiers", justify="right")
     for name in SHORT.values():
-        out.add_column(f"{name}\n% · pts", justify="right")
-    out.add_column("total\n/22", justify="right", style="bold")
+        out.add_column(name, justify="right")
+    out.add_column("total /22", justify="right", style="bold")
+    out.add_column("%", justify="right")
     for r in results:
         out.add_row(
             r["unit"],
             str(r["metrics"][0]["denominator"]),
-            *(_cell(m) for m in r["metrics"]),
-            f"{r['total_score']:.2f}",
+            *(_fmt(m["score"]) for m in r["metrics"]),
+            _fmt(r["total_score"]),
+            _fmt(r["ratio"]),
         )
     return out
 
