@@ -63,8 +63,9 @@ class Scenario:
     """A generated stream and what it must produce.
 
     ``events`` in publish order; ``kinds[i]`` labels ``events[i]`` (event type,
-    ``duplicate:<type>`` or ``invalid:<code>``); ``dossiers`` are the facts the truth is computed
-    from; ``expected_rejections`` counts the refusals the tracker must make, by code.
+    ``duplicate:<type>`` or ``invalid:<code>``) and ``rejections[i]`` is the code the tracker
+    must refuse it with (None: accept); ``expected_rejections`` counts those by code;
+    ``dossiers`` are the facts the truth is computed from.
     """
 
     root: str
@@ -75,6 +76,7 @@ class Scenario:
     dossiers: list[DossierFact]
     events: list[Outgoing]
     kinds: list[str]
+    rejections: list[str | None]
     expected_rejections: Counter[str]
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -101,6 +103,7 @@ class _Applicant:
     stored: dict[str, datetime] = field(default_factory=dict)  # document -> first stored scan
     files: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # document -> dossier
     results: list[tuple[str, str, datetime]] = field(default_factory=list)  # digitized results
+    warehouse: list[tuple[str, str, datetime]] = field(default_factory=list)  # pushed results
 
 
 _NOT_ONLINE = frozenset({"paper", "scanned"})
@@ -370,6 +373,10 @@ class _Simulation:
                 results = [r for r in applicant.results if r[2] < at]
                 if results:
                     source = (("result_code", results[-1][0]), ("dossier_code", results[-1][1]))
+            elif origin == "personal_warehouse":
+                pushed = [r for r in applicant.warehouse if r[2] < at]
+                if pushed:
+                    source = (("result_code", pushed[-1][0]), ("dossier_code", pushed[-1][1]))
             elif origin == "national_db":
                 source = (("db_code", _DB_CODES.get(applicant.kind, "CSDLQGVDC")),)
             out.append(ComponentFact(code, origin, document, source))
@@ -660,6 +667,8 @@ class _Simulation:
                     pushed_at = ready + timedelta(days=rng.randint(1, 3))
                     push = {"result_code": code, "pushed_at": rfc3339(pushed_at)}
                     self.emit("result.pushed_to_warehouse", pushed_at, unit, push, dossier)
+                    if applicant.key is not None:
+                        applicant.warehouse.append((code, dossier, pushed_at))
             out.append(ResultFact(code, at, electronic, file, file_url, tuple(scans), pushed))
         return out
 
@@ -756,7 +765,10 @@ def generate(
     renderer: Renderer = render_page,
     workers: int = 2,
 ) -> Scenario:
-    """Simulate ``dossiers`` dossiers of ``root`` received over ``period`` (a few just outside).
+    """Simulate ``dossiers`` dossiers of ``root`` received over ``period``.
+
+    ``dossiers`` counts every dossier, including the few received just outside the period
+    (``rates.outside_period``, ``rates.boundary_times``), which must not count.
 
     ``catalogue`` defaults to :func:`build_catalogue` (root, seed); ``renderer`` makes the
     files (a module-level function, run in ``workers`` processes).
@@ -778,7 +790,7 @@ def generate(
     sim.invalid()
     simulated = _time.perf_counter() - began
     events, kinds, rendering = sim.finish(renderer, workers)
-    rejections = Counter(p.rejection for p in sim.pending if p.rejection)
+    rejections = [p.rejection for p in sim.pending]
     return Scenario(
         root=root,
         seed=seed,
@@ -788,7 +800,8 @@ def generate(
         dossiers=sim.facts,
         events=events,
         kinds=kinds,
-        expected_rejections=Counter({k: v for k, v in rejections.items() if k}),
+        rejections=rejections,
+        expected_rejections=Counter(r for r in rejections if r is not None),
         timings={
             "simulate": simulated,
             "render": rendering,

@@ -50,8 +50,8 @@ class Rates:
     online: float = 0.40
     postal: float = 0.05
     # Component origins (weights).
-    paper: float = 0.45
-    scanned: float = 0.10
+    paper: float = 0.40
+    scanned: float = 0.15
     uploaded: float = 0.395
     reused_component: float = 0.012
     reused_result: float = 0.005
@@ -80,10 +80,12 @@ class Rates:
     e_result_jpeg: float = 0.20
     result_scanned: float = 0.25
     pushed_to_warehouse: float = 0.35
-    # Scanning habits.
+    # Scanning habits. rescan: a paper already digitized for the same applicant, brought again
+    # to a counter, is scanned again (a missed reuse) instead of taking its drawn origin.
     rescan: float = 0.60
     rotated: float = 0.10
-    # Faults in the stream.
+    # Faults in the stream. invalid: share of messages (at least one of each code when > 0);
+    # checksum_mismatch / object_missing: per file; bad_file_retry: a correct re-send follows.
     correction: float = 0.02
     correction_out_of_order: float = 0.25
     duplicate: float = 0.01

@@ -129,7 +129,7 @@ def _json_number(value: Decimal | None) -> float | None:
 
 
 def metric(code: str, numerator: int, denominator: int) -> dict[str, Any]:
-    """One metric object: ratio and score rounded half up from the exact fraction."""
+    """One metric object; ratio and score are exact Decimals rounded half up (None for 0/0)."""
     max_score, full = next((m, f) for c, m, f in METRICS if c == code)
     ratio: Decimal | None = None
     score: Decimal | None = None
