@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+import logging
 from typing import Any
 
 import urllib3.exceptions
@@ -14,18 +13,22 @@ from minio.error import S3Error
 from prometheus_client import CollectorRegistry
 
 from schemas.internal import decode
-from services.common.broker import make_broker, publish_all
-from services.common.db import create_tables, make_engine
+from services.common.broker import kafka_security, make_broker, publish_all
+from services.common.db import make_engine
 from services.common.logs import setup_logging
+from services.common.migrations import ensure_schema_current
 from services.common.retry import TRANSIENT, retry_with_backoff
 from services.common.service import build_http_app
 
-from . import tables
 from .archive import ObjectStore
 from .handlers import DigitizerProcessor
 from .metrics import DigitizerMetrics
 from .pipeline import Limits
 from .settings import DigitizerSettings
+from .workers import make_pool
+
+log = logging.getLogger(__name__)
+STOPPED_MESSAGE = "stopped cleanly: the batch in progress was finished or left unacknowledged"
 
 # S3 outages surface as urllib3 errors or S3 errors other than "no such key": retried.
 S3_TRANSIENT = (*TRANSIENT, urllib3.exceptions.HTTPError, S3Error)
@@ -43,7 +46,13 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
     setup_logging("digitizer", settings.log_level)
     registry = CollectorRegistry()
     metrics = DigitizerMetrics(registry)
-    broker = make_broker(settings.kafka_bootstrap, "tracker-digitizer", registry)
+    broker = make_broker(
+        settings.kafka_bootstrap,
+        "tracker-digitizer",
+        registry,
+        graceful_timeout=settings.digitizer_grace_seconds,
+        security=kafka_security(settings),
+    )
     engine = make_engine(settings.database_url_for("digitizer"))
     store = ObjectStore.connect(
         settings.s3_endpoint,
@@ -58,13 +67,11 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
         store,
         lambda msgs: publish_all(broker, msgs),
         metrics,
-        # Spawned workers: no copy of the event loop, sockets or locks of this process.
-        pool_factory=lambda: ProcessPoolExecutor(
-            settings.digitizer_workers, mp_context=get_context("spawn")
-        ),
+        pool_factory=lambda: make_pool(settings.digitizer_workers),
         digitized_topic=settings.digitized_topic,
         limits=Limits(max_seconds=settings.max_file_seconds),
         max_seconds=settings.max_file_seconds,
+        concurrency=settings.digitizer_workers,
     )
 
     @broker.subscriber(
@@ -74,6 +81,8 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
         max_records=settings.digitizer_batch,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        title="files",
+        description="File facts from ingest (Fact of schemas/internal.py), read in batches.",
     )
     async def on_files(_body: list[Any], msg: KafkaMessage) -> None:
         facts = [decode(r.value) for r in msg.raw_message]
@@ -85,11 +94,14 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
         )
 
     async def startup() -> None:
-        await create_tables(engine, tables.metadata)
+        await ensure_schema_current(engine, "digitizer")
 
     async def shutdown() -> None:
+        # The broker has stopped already: the batch in progress got `digitizer_grace_seconds`
+        # to finish and was otherwise cancelled before its offsets were committed.
         processor.close()
         await engine.dispose()
+        log.info(STOPPED_MESSAGE)
 
     return build_http_app(
         title="reuse-tracker digitizer",
@@ -97,4 +109,5 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
         registry=registry,
         on_startup=[startup],
         on_shutdown=[shutdown],
+        lag_interval=settings.metrics_interval,
     )

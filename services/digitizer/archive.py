@@ -6,14 +6,30 @@ import io
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+import urllib3
 from minio import Minio
 from minio.error import S3Error
 
-MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "NoSuchObject"})
+# Only a missing *object* is the event's fault. A missing bucket is a store that is not
+# (yet) set up or still starting: that raises, and the caller backs off and retries.
+MISSING_CODES = frozenset({"NoSuchKey", "NoSuchObject"})
 
 
 class ObjectMissing(LookupError):
     """The inbox has no object under the key an event names."""
+
+
+def http_pool() -> urllib3.PoolManager:
+    """HTTP for the S3 client: short connect timeout, a few quick retries, then give up.
+
+    minio's default waits up to five minutes per request; the service's own backoff does the
+    long waiting, between batches, where it can count the failures and stop cleanly.
+    """
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=5.0, read=60.0),
+        maxsize=10,
+        retries=urllib3.Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+    )
 
 
 def archive_key(sha256: str, suffix: str = "") -> str:
@@ -47,6 +63,7 @@ class ObjectStore:
             secret_key=secret_key,
             secure=url.scheme == "https",
             region=region,
+            http_client=http_pool(),
         )
         return cls(client, inbox, archive)
 
@@ -57,6 +74,10 @@ class ObjectStore:
         except S3Error as exc:
             if exc.code in MISSING_CODES:
                 raise ObjectMissing(key) from None
+            if exc.code == "InvalidRange":
+                # Only an empty object has no byte 0 to start the range at; without this the
+                # error would be retried as an outage, forever.
+                return b""
             raise
         try:
             return response.read()

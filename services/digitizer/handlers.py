@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +44,28 @@ class Verdict:
     original: bytes | None = None
 
 
-def _rejected(code: str, detail: str) -> FileOutcome:
-    return {"status": "rejected", "code": code, "detail": detail}
+def _rejected(fact: Fact, code: str, detail: str) -> FileOutcome:
+    # A refused file still leaves an e-result when the result also has a file_url.
+    return {
+        "status": "rejected",
+        "code": code,
+        "detail": detail,
+        "e_result": is_e_result(fact, False),
+    }
+
+
+def is_e_result(fact: Fact, stored: bool) -> bool:
+    """A `result.issued` with `electronic: true` whose file was stored or that has a file_url.
+
+    A declared electronic result whose only file was refused is not an e-result: the
+    reuse service counts what the digitizer flagged, nothing else.
+    """
+    data = fact["data"]
+    return (
+        fact["event_type"] == "result.issued"
+        and bool(data.get("electronic"))
+        and (stored or bool(data.get("file_url")))
+    )
 
 
 class DigitizerProcessor:
@@ -60,6 +82,7 @@ class DigitizerProcessor:
         digitized_topic: str,
         limits: Limits,
         max_seconds: float,
+        concurrency: int = 1,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -70,56 +93,91 @@ class DigitizerProcessor:
         self.digitized_topic = digitized_topic
         self.limits = limits
         self.max_seconds = max_seconds
+        # Files examined at once: one per worker, so a file's time bound is spent working,
+        # not queueing, and at most this many files are held in memory.
+        self.slots = asyncio.Semaphore(max(1, concurrency))
 
     def close(self) -> None:
-        """Stop the worker processes."""
+        """Stop the worker processes (the file each one is on is finished first)."""
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _replace_pool(self, broken: Executor) -> None:
+        """Kill `broken`'s workers and start a fresh pool, unless that was done already."""
+        if self.pool is not broken:
+            return
+        # Taken before shutdown(), which drops the executor's table of processes (Python 3.11
+        # has no public way to kill a pool's workers).
+        processes = list((getattr(broken, "_processes", None) or {}).values())
+        broken.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.kill()
+        self.pool = self.pool_factory()
 
     async def _run_pipeline(
         self, data: bytes, content_type: str, sha256: str
     ) -> Processed | Rejected:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(
-            self.pool, process_file, data, content_type, sha256, self.limits
-        )
-        try:
-            return await asyncio.wait_for(future, self.max_seconds)
-        except TimeoutError:
-            # A worker stuck on a hostile file is not reusable: replace the whole pool.
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            for proc in getattr(self.pool, "_processes", {}).values():
-                proc.kill()
-            self.pool = self.pool_factory()
-            return Rejected("corrupt_file", f"processing took longer than {self.max_seconds} s")
+        own_failures = 0
+        while True:
+            pool = self.pool
+            try:
+                future = loop.run_in_executor(
+                    pool, process_file, data, content_type, sha256, self.limits
+                )
+                return await asyncio.wait_for(future, self.max_seconds)
+            except TimeoutError:
+                # A worker stuck on a hostile file is not reusable: replace the whole pool.
+                self._replace_pool(pool)
+                return Rejected("corrupt_file", f"processing took longer than {self.max_seconds} s")
+            except BrokenProcessPool:
+                if self.pool is not pool:
+                    continue  # another file's time-out replaced the pool: try again on the new one
+                # A worker died under this file (killed, out of memory, crashed in a decoder).
+                self._replace_pool(pool)
+                own_failures += 1
+                if own_failures >= 2:
+                    return Rejected("corrupt_file", "a worker process died reading the file")
 
     async def examine(self, fact: Fact) -> Verdict:
         """Decide the outcome of one file fact (no writes)."""
         data = fact["data"]
         obj = data.get("object")
         if fact["event_type"] == "result.issued" and obj is None:
-            e_result = bool(data.get("electronic")) and bool(data.get("file_url"))
-            return Verdict(fact, {"status": "none", "e_result": e_result})
+            return Verdict(fact, {"status": "none", "e_result": is_e_result(fact, False)})
         assert isinstance(obj, dict)
         key = str(obj["key"])
         if not key.startswith(fact["root"] + "/") or ".." in key.split("/"):
             return Verdict(
-                fact, _rejected("invalid_object_key", f"key must be under {fact['root']}/")
+                fact, _rejected(fact, "invalid_object_key", f"key must be under {fact['root']}/")
+            )
+        limit = self.limits.max_bytes
+        if int(obj["size"]) > limit:
+            return Verdict(
+                fact, _rejected(fact, "image_too_large", f"file is over the {limit}-byte limit")
             )
         try:
-            blob = await asyncio.to_thread(self.store.fetch, key, self.limits.max_bytes)
+            blob = await asyncio.to_thread(self.store.fetch, key, limit)
         except ObjectMissing:
-            return Verdict(fact, _rejected("object_missing", "no object under the key in inbox"))
+            return Verdict(
+                fact, _rejected(fact, "object_missing", "no object under the key in inbox")
+            )
+        if len(blob) > limit:
+            return Verdict(
+                fact, _rejected(fact, "image_too_large", f"object is over the {limit}-byte limit")
+            )
         if len(blob) != int(obj["size"]):
             return Verdict(
                 fact,
                 _rejected(
-                    "checksum_mismatch", f"object has {len(blob)} bytes, event says {obj['size']}"
+                    fact,
+                    "checksum_mismatch",
+                    f"object has {len(blob)} bytes, event says {obj['size']}",
                 ),
             )
         with self.metrics.file_seconds.time():
             result = await self._run_pipeline(blob, str(obj["content_type"]), str(obj["sha256"]))
         if isinstance(result, Rejected):
-            return Verdict(fact, _rejected(result.code, result.detail))
+            return Verdict(fact, _rejected(fact, result.code, result.detail))
         dpis = [p.dpi for p in result.pages if p.dpi is not None]
         outcome: FileOutcome = {
             "status": "stored",
@@ -132,9 +190,24 @@ class DigitizerProcessor:
             "archive_key": archive_key(result.sha256),
             "kind": result.kind,
             "pdf_signed": result.pdf_signed,
-            "e_result": fact["event_type"] == "result.issued" and bool(data.get("electronic")),
+            "e_result": is_e_result(fact, True),
         }
         return Verdict(fact, outcome, result, blob)
+
+    async def _examine_bounded(self, fact: Fact) -> Verdict:
+        async with self.slots:
+            return await self.examine(fact)
+
+    async def examine_all(self, facts: Sequence[Fact]) -> list[Verdict]:
+        """Examine files side by side (bounded); the first failure cancels the others."""
+        tasks = [asyncio.ensure_future(self._examine_bounded(f)) for f in facts]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
 
     async def _store(self, verdict: Verdict, content_type: str) -> None:
         processed, original = verdict.processed, verdict.original
@@ -174,7 +247,7 @@ class DigitizerProcessor:
         for f in facts:
             if f["event_id"] not in done and f["event_id"] not in {x["event_id"] for x in todo}:
                 todo.append(f)
-        verdicts = [await self.examine(f) for f in todo]
+        verdicts = await self.examine_all(todo)
         for v in verdicts:
             if v.processed is not None:
                 obj = v.fact["data"]["object"]
@@ -208,6 +281,9 @@ class DigitizerProcessor:
                         "below_standard": bool(outcome.get("below_standard")),
                         "phash": outcome.get("phash"),
                         "pdf_signed": v.processed.pdf_signed,
+                        "page_dpi": json.dumps([p.dpi for p in v.processed.pages]),
+                        "archival_size": _size(v.processed.archival_pdf),
+                        "thumbnail_size": _size(v.processed.thumbnail_webp),
                         "archive_key": archive_key(v.processed.sha256),
                         "first_root": fact["root"],
                     }
@@ -247,3 +323,7 @@ class DigitizerProcessor:
                     self.metrics.below_standard.labels(root).inc()
             elif v.outcome["status"] == "rejected":
                 self.metrics.rejected.labels(root, v.outcome.get("code", "")).inc()
+
+
+def _size(data: bytes | None) -> int | None:
+    return None if data is None else len(data)

@@ -13,3 +13,6 @@ class DigitizerSettings(CommonSettings):
     digitizer_batch: int = 50
     digitizer_workers: int = 2
     max_file_seconds: float = 20.0
+    # On SIGTERM, how long the batch in progress may take to finish; after that it is
+    # abandoned uncommitted and delivered again after the restart.
+    digitizer_grace_seconds: float = 8.0

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Integer, MetaData, String, Table, func
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+)
 
 metadata = MetaData()
 
@@ -17,6 +28,10 @@ documents = Table(
     Column("below_standard", Boolean, nullable=False),
     Column("phash", String(16)),
     Column("pdf_signed", Boolean),
+    # Each page's resolution in page order, as a JSON list (null: the file records none).
+    Column("page_dpi", Text),
+    Column("archival_size", Integer),  # bytes of the archival PDF (images only)
+    Column("thumbnail_size", Integer),  # bytes of the WebP thumbnail (images only)
     Column("archive_key", String(200), nullable=False),
     Column("first_root", String(32), nullable=False),
     Column("stored_at", DateTime(timezone=True), server_default=func.now()),

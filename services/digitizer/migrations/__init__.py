@@ -1,0 +1,1 @@
+"""The digitizer service's schema history (Alembic); see docs/runbook.md, "Upgrade"."""
