@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import exists, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from . import tables as t
@@ -41,17 +42,9 @@ class UnknownUnit(LookupError):
     """The unit is neither registered nor seen in any event."""
 
 
-@dataclass
-class Counts:
-    """Dossier counts of one (unit, procedure) group."""
-
-    total: int = 0
-    e_result: int = 0
-    file_only: int = 0
-    file_and_result: int = 0
-    reuse: int = 0
-    warehouse: int = 0
-    connected: int = 0
+POLICIES = t.POLICIES
+"""Denominator policies: every dossier received in the period (the portal's practice), only
+those completed (status 9 or 10), or only those whose procedure requires a result document."""
 
 
 def _num(value: Decimal | None) -> float | None:
@@ -71,160 +64,77 @@ def metric_object(spec: MetricSpec, numerator: int, denominator: int) -> dict[st
     }
 
 
-class IndicatorReader:
-    """Reads the projection and computes indicator objects."""
+def split_period(
+    start: date, end: date
+) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """Day ranges and whole months (first days of the first and last) covering [start, end].
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    2026-01-15..2026-12-31 -> days 01-15..01-31 and months 2026-02..2026-12.
+    """
+    first_full = (
+        start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    )
+    after_end = end + timedelta(days=1)
+    last_full = end if after_end.day == 1 else end.replace(day=1) - timedelta(days=1)
+    if first_full > last_full:
+        return [(start, end)], None
+    days = []
+    if start < first_full:
+        days.append((start, first_full - timedelta(days=1)))
+    if last_full < end:
+        days.append((last_full + timedelta(days=1), end))
+    return days, (first_full, last_full.replace(day=1))
 
-    async def tree(self, root: str) -> UnitTree:
-        """The unit tree of a root from registrations and the agencies seen in dossiers."""
-        async with self.engine.connect() as conn:
-            regs = (
-                await conn.execute(
-                    select(
-                        t.units.c.code, t.units.c.parent_code, t.units.c.certified_copy_service
-                    ).where(t.units.c.root == root)
-                )
-            ).all()
-            seen = (
-                (
-                    await conn.execute(
-                        select(t.dossiers.c.agency_code).where(t.dossiers.c.root == root).distinct()
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            assigned = (
-                (
-                    await conn.execute(
-                        select(t.assignments.c.agency_code)
-                        .where(t.assignments.c.root == root)
-                        .distinct()
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        return UnitTree.build(root, [(c, p, bool(cc)) for c, p, cc in regs], [*seen, *assigned])
 
-    async def indicators(
-        self, unit: str, start: date, end: date, *, breakdown: bool = False
-    ) -> dict[str, Any]:
-        """The indicator object of CONTRACT.md for `unit` over received dates [start, end]."""
-        root = unit.split(".", 1)[0]
-        tree = await self.tree(root)
-        if not tree.contains(unit):
-            raise UnknownUnit(unit)
-        scope = tree.subtree(unit)
-        groups, procs = await self._groups(root, scope, start, end)
-        result = self._compose(tree, unit, scope, groups, procs, start, end)
-        if breakdown:
-            result["units"] = [
-                self._compose(tree, child, tree.subtree(child), groups, procs, start, end)
-                for child in tree.children(unit)
-            ]
-        return result
+@dataclass
+class Period:
+    """What the indicators of one root over one period are computed from."""
 
-    async def _groups(
-        self, root: str, scope: set[str], start: date, end: date
-    ) -> tuple[dict[tuple[str, str], Counts], dict[str, list[tuple[str, bool, bool]]]]:
-        d = t.dossiers
+    tree: UnitTree
+    start: date
+    end: date
+    sums: dict[str, dict[str, int]]  # unit -> count name -> dossiers received in the period
+    connected: dict[str, set[str]]  # unit -> procedures with a connected dossier
+    citizen: dict[str, set[str]]  # unit -> citizen-facing procedures assigned to it
+    _subtrees: dict[str, set[str]] = field(default_factory=dict)
 
-        def total(col: Any) -> Any:
-            return func.sum(cast(col, Integer))
+    def subtree(self, unit: str) -> set[str]:
+        """The unit and everything below it (memoized: a breakdown asks for each child)."""
+        if unit not in self._subtrees:
+            self._subtrees[unit] = self.tree.subtree(unit)
+        return self._subtrees[unit]
 
-        stmt = (
-            select(
-                d.c.agency_code,
-                d.c.procedure_code,
-                func.count(),
-                total(d.c.has_e_result),
-                total(d.c.has_file),
-                total(d.c.has_file & d.c.has_digitized_result),
-                total(d.c.has_reuse),
-                total(d.c.has_warehouse_component | d.c.result_pushed),
-                total(d.c.citizen_connected),
-            )
-            .where(d.c.root == root, d.c.received_date.between(start, end))
-            .group_by(d.c.agency_code, d.c.procedure_code)
-        )
-        a = t.assignments
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(stmt)).all()
-            assigned = (
-                await conn.execute(
-                    select(
-                        a.c.agency_code,
-                        a.c.procedure_code,
-                        a.c.citizen_facing,
-                        a.c.result_document_required,
-                    ).where(a.c.root == root)
-                )
-            ).all()
-        groups: dict[tuple[str, str], Counts] = {}
-        for agency, proc, *n in rows:
-            if agency in scope:
-                groups[(agency, proc)] = Counts(*(int(x or 0) for x in n))
-        procs: dict[str, list[tuple[str, bool, bool]]] = defaultdict(list)
-        for agency, proc, citizen, rdr in assigned:
-            procs[proc].append((agency, bool(citizen), bool(rdr)))
-        return groups, procs
+    def totals(self, scope: set[str]) -> dict[str, int]:
+        """The counts of a set of units, summed."""
+        out: dict[str, int] = dict.fromkeys(t.DAILY_COUNTS, 0)
+        for unit in scope:
+            for name, value in self.sums.get(unit, {}).items():
+                out[name] += value
+        return out
 
-    @staticmethod
-    def _result_required(
-        procs: dict[str, list[tuple[str, bool, bool]]], agency: str, proc: str
-    ) -> bool:
-        # The dossier's own unit's assignment decides; else any assignment of the procedure.
-        entries = procs.get(proc, [])
-        for unit, _citizen, rdr in entries:
-            if unit == agency:
-                return rdr
-        return any(rdr for _u, _c, rdr in entries)
-
-    def _compose(
-        self,
-        tree: UnitTree,
-        unit: str,
-        scope: set[str],
-        groups: dict[tuple[str, str], Counts],
-        procs: dict[str, list[tuple[str, bool, bool]]],
-        start: date,
-        end: date,
-    ) -> dict[str, Any]:
-        agg = Counts()
-        so_hoa = 0
+    def pairs(self, scope: set[str]) -> list[tuple[int, int]]:
+        """(numerator, denominator) of the seven indicators, in METRICS order."""
+        n = self.totals(scope)
+        citizen_procs: set[str] = set()
         connected_procs: set[str] = set()
-        for (agency, proc), n in groups.items():
-            if agency not in scope:
-                continue
-            agg.total += n.total
-            agg.e_result += n.e_result
-            agg.reuse += n.reuse
-            agg.warehouse += n.warehouse
-            agg.connected += n.connected
-            so_hoa += (
-                n.file_and_result if self._result_required(procs, agency, proc) else n.file_only
-            )
-            if n.connected:
-                connected_procs.add(proc)
-        citizen_procs = {
-            proc
-            for proc, entries in procs.items()
-            if any(citizen and agency in scope for agency, citizen, _r in entries)
-        }
-        registered = [code for code in scope if code in tree.registered]
-        certified = sum(1 for code in registered if tree.registered[code])
-        pairs = [
-            (agg.e_result, agg.total),
-            (so_hoa, agg.total),
-            (agg.reuse, agg.total),
-            (agg.warehouse, agg.total),
-            (agg.connected, agg.total),
+        for unit in scope:
+            citizen_procs.update(self.citizen.get(unit, ()))
+            connected_procs.update(self.connected.get(unit, ()))
+        registered = [code for code in scope if code in self.tree.registered]
+        certified = sum(1 for code in registered if self.tree.registered[code])
+        return [
+            (n["e_result"], n["total"]),
+            (n["so_hoa"], n["total"]),
+            (n["reuse"], n["total"]),
+            (n["synced"], n["total"]),
+            (n["connected"], n["total"]),
             (len(citizen_procs & connected_procs), len(citizen_procs)),
             (certified, len(registered)),
         ]
+
+    def indicator_object(self, unit: str) -> dict[str, Any]:
+        """The CONTRACT.md indicator object of a unit (over its subtree)."""
+        pairs = self.pairs(self.subtree(unit))
         metrics = [metric_object(spec, n, d) for spec, (n, d) in zip(METRICS, pairs, strict=True)]
         total = sum(
             (
@@ -235,10 +145,154 @@ class IndicatorReader:
         )
         return {
             "unit": unit,
-            "from": start.isoformat(),
-            "to": end.isoformat(),
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
             "total_score": float(total),
             "max_score": MAX_TOTAL,
             "ratio": float(total_ratio(total)),
             "metrics": metrics,
         }
+
+    def reuse_object(self, unit: str) -> dict[str, Any]:
+        """Missed and verified reuse of a unit, and the reuse figure it would have had."""
+        n = self.totals(self.subtree(unit))
+        spec = METRICS[2]
+        return {
+            "unit": unit,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "missed_components": n["missed_components"],
+            "missed_dossiers": n["missed_dossiers"],
+            "reuse_components": n["reuse_components"],
+            "verified_components": n["verified_components"],
+            "reuse": metric_object(spec, n["reuse"], n["total"]),
+            "reuse_without_missed": metric_object(spec, n["reuse_or_missed"], n["total"]),
+        }
+
+    def with_children(
+        self, unit: str, breakdown: bool, build: Callable[[str], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """`build(unit)`, with `units`: the same for each direct child when `breakdown`."""
+        result = build(unit)
+        if breakdown:
+            result["units"] = [build(child) for child in self.tree.children(unit)]
+        return result
+
+
+class IndicatorReader:
+    """Computes indicator objects from the per-day aggregates the projection maintains."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def tree(self, root: str) -> UnitTree:
+        """The unit tree of a root from registrations and the units seen in events."""
+        units, pairs, a = t.units, t.unit_procedures, t.assignments
+        async with self.engine.connect() as conn:
+            regs = await conn.execute(
+                select(units.c.code, units.c.parent_code, units.c.certified_copy_service).where(
+                    units.c.root == root
+                )
+            )
+            registered = [(c, p, bool(cc)) for c, p, cc in regs]
+            seen = await conn.execute(
+                select(pairs.c.agency_code)
+                .where(pairs.c.root == root)
+                .union(select(a.c.agency_code).where(a.c.root == root))
+            )
+            codes = list(seen.scalars())
+        return UnitTree.build(root, registered, codes)
+
+    async def period(self, root: str, start: date, end: date, policy: str) -> Period:
+        """Read a root's aggregates over [start, end] under a denominator policy."""
+        if policy not in POLICIES:
+            raise ValueError(f"unknown denominator policy {policy!r}; one of {POLICIES}")
+        tree = await self.tree(root)
+        day_ranges, months = split_period(start, end)
+        day, month = t.daily, t.monthly
+        conn_day, pairs, a = t.daily_connected, t.unit_procedures, t.assignments
+        columns = [f"{policy}_{name}" for name in t.DAILY_COUNTS]
+        parts = [
+            select(day.c.agency_code, *(day.c[c] for c in columns)).where(
+                day.c.root == root, day.c.day.between(first, last)
+            )
+            for first, last in day_ranges
+        ]
+        if months is not None:
+            parts.append(
+                select(month.c.agency_code, *(month.c[c] for c in columns)).where(
+                    month.c.root == root, month.c.month.between(*months)
+                )
+            )
+        rows = union_all(*parts).subquery()
+        sums_q = select(rows.c.agency_code, *(func.sum(rows.c[c]) for c in columns)).group_by(
+            rows.c.agency_code
+        )
+        # One index probe per (unit, procedure) pair rather than a scan of a year of rows.
+        probe = exists().where(
+            conn_day.c.root == pairs.c.root,
+            conn_day.c.agency_code == pairs.c.agency_code,
+            conn_day.c.procedure_code == pairs.c.procedure_code,
+            conn_day.c.day.between(start, end),
+            conn_day.c[f"{policy}_connected"] > 0,
+        )
+        connected_q = select(pairs.c.agency_code, pairs.c.procedure_code).where(
+            pairs.c.root == root, probe
+        )
+        citizen_q = select(a.c.agency_code, a.c.procedure_code).where(
+            a.c.root == root, a.c.citizen_facing.is_(True)
+        )
+        async with self.engine.connect() as conn:
+            sums = {
+                unit: {
+                    name: int(value or 0)
+                    for name, value in zip(t.DAILY_COUNTS, values, strict=True)
+                }
+                for unit, *values in await conn.execute(sums_q)
+            }
+            connected: dict[str, set[str]] = defaultdict(set)
+            for unit, proc in await conn.execute(connected_q):
+                connected[unit].add(proc)
+            citizen: dict[str, set[str]] = defaultdict(set)
+            for unit, proc in await conn.execute(citizen_q):
+                citizen[unit].add(proc)
+        return Period(tree, start, end, sums, connected, citizen)
+
+    async def _period_for(self, unit: str, start: date, end: date, policy: str) -> Period:
+        period = await self.period(unit.split(".", 1)[0], start, end, policy)
+        if not period.tree.contains(unit):
+            raise UnknownUnit(unit)
+        return period
+
+    async def indicators(
+        self,
+        unit: str,
+        start: date,
+        end: date,
+        *,
+        breakdown: bool = False,
+        policy: str = "received",
+    ) -> dict[str, Any]:
+        """The indicator object of CONTRACT.md for `unit` over received dates [start, end]."""
+        period = await self._period_for(unit, start, end, policy)
+        return period.with_children(unit, breakdown, period.indicator_object)
+
+    async def missed_summary(
+        self,
+        unit: str,
+        start: date,
+        end: date,
+        *,
+        breakdown: bool = False,
+        policy: str = "received",
+    ) -> dict[str, Any]:
+        """Missed reuse of a unit: counts, and the reuse figure had each been reused."""
+        period = await self._period_for(unit, start, end, policy)
+        return period.with_children(unit, breakdown, period.reuse_object)
+
+    async def indicators_for_tree(
+        self, root: str, start: date, end: date, *, policy: str = "received"
+    ) -> dict[str, dict[str, Any]]:
+        """The indicator object of every unit of the root's tree (each over its subtree)."""
+        period = await self.period(root, start, end, policy)
+        return {code: period.indicator_object(code) for code in sorted(period.tree.parent)}

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
 from services.common.settings import CommonSettings
 
 
@@ -11,3 +16,23 @@ class ReuseSettings(CommonSettings):
     api_port: int = 8000
     reuse_group: str = "tracker-reuse"
     reuse_batch: int = 500
+    missed_reuse_max_distance: int = Field(
+        default=6,
+        ge=0,
+        le=16,
+        description="Largest Hamming distance (bits of 64) between the perceptual hashes of two "
+        "scans taken as the same paper scanned again; 0 keeps only byte-identical files.",
+    )
+    denominator_policy: Literal["received", "completed", "result_required"] = Field(
+        default="received",
+        description="Which dossiers of the period form the denominators: all received (the "
+        "portal's practice), only completed ones, or only those needing a result document.",
+    )
+    # The day the business gauges report for (current month and year); default: today in
+    # Vietnam. Set it to replay a past period, e.g. a simulated one.
+    gauges_as_of: date | None = None
+    # The event archive (services/reuse/archiver.py): its own consumer group and bucket.
+    event_archive: bool = True
+    event_archive_bucket: str = "event-archive"
+    archive_group: str = "tracker-reuse-archive"
+    archive_batch: int = 2000

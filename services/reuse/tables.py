@@ -39,7 +39,8 @@ assignments = Table(
     Column("agency_code", String(32), primary_key=True),
     Column("procedure_code", String(32), primary_key=True),
     Column("root", String(32), nullable=False, index=True),
-    Column("name", String(512)),
+    # The contract allows procedure names of up to 1024 characters.
+    Column("name", String(1024)),
     Column("citizen_facing", Boolean, nullable=False),
     Column("result_document_required", Boolean, nullable=False),
 )
@@ -70,8 +71,29 @@ dossiers = Table(
     Column("has_warehouse_component", Boolean, nullable=False, default=False),
     Column("result_pushed", Boolean, nullable=False, default=False),
     Column("citizen_connected", Boolean, nullable=False, default=False),
+    # The procedure's result_document_required as it applies to this dossier (its own unit's
+    # assignment, else any assignment of the procedure in the root).
+    Column("result_required", Boolean, nullable=False, default=False),
+    # SO_HOA_GIAY_TO_GIAI_QUYET: a file, and a digitized result when one is required.
+    Column("so_hoa", Boolean, nullable=False, default=False),
+    # Status 9 (processed) or 10 (result delivered): the `completed` denominator policy.
+    Column("completed", Boolean, nullable=False, default=False),
+    # Components scanned again although the same paper was already digitized (missed reuse).
+    Column("missed_components", Integer, nullable=False, default=0),
 )
 Index("ix_reuse_dossiers_period", dossiers.c.root, dossiers.c.received_date, dossiers.c.agency_code)
+Index("ix_reuse_dossiers_applicant", dossiers.c.applicant_hash)
+Index("ix_reuse_dossiers_procedure", dossiers.c.root, dossiers.c.procedure_code)
+
+# The latest status of each dossier, kept even when it arrives before the dossier itself.
+statuses = Table(
+    "reuse_statuses",
+    metadata,
+    Column("root", String(32), primary_key=True),
+    Column("dossier_code", String(64), primary_key=True),
+    Column("status", Integer, nullable=False),
+    Column("changed_at", String(40), nullable=False),
+)
 
 components = Table(
     "reuse_components",
@@ -85,7 +107,15 @@ components = Table(
     Column("source_result_code", String(128)),
     Column("source_dossier_code", String(128)),
     Column("source_db_code", String(128)),
+    # For reuse origins: whether the source names a document or result the tracker stored
+    # (resolved when the source arrives later), and the unit that holds that source.
+    Column("verified", Boolean, nullable=False, default=False),
+    Column("source_unit", String(32)),
 )
+
+Index("ix_reuse_components_document", components.c.source_document_code)
+Index("ix_reuse_components_dossier", components.c.root, components.c.source_dossier_code)
+Index("ix_reuse_components_result", components.c.root, components.c.source_result_code)
 
 scans = Table(
     "reuse_scans",
@@ -93,13 +123,120 @@ scans = Table(
     Column("event_id", String(36), primary_key=True),
     Column("root", String(32), nullable=False),
     Column("dossier_code", String(64), nullable=False),
-    Column("component_code", String(64), nullable=False),
+    # "component" (component.scanned) or "result" (result.scanned, result.issued with a file)
+    Column("target_kind", String(16), nullable=False),
+    Column("target_code", String(128), nullable=False),
+    Column("scanned_at", String(40), nullable=False),
     Column("stored", Boolean, nullable=False),
     Column("rejection_code", String(40)),
     Column("sha256", String(64)),
     Column("phash", String(16)),
+    Column("pages", Integer),
+    Column("archive_key", String(128)),
 )
-Index("ix_reuse_scans_component", scans.c.root, scans.c.dossier_code, scans.c.component_code)
+Index(
+    "ix_reuse_scans_target",
+    scans.c.root,
+    scans.c.dossier_code,
+    scans.c.target_kind,
+    scans.c.target_code,
+)
+Index("ix_reuse_scans_sha256", scans.c.sha256)
+
+# One row per component scanned again although the same paper had already been digitized
+# for the same applicant: rebuilt for an applicant whenever its scans or dossiers change.
+missed = Table(
+    "reuse_missed",
+    metadata,
+    Column("root", String(32), primary_key=True),
+    Column("dossier_code", String(64), primary_key=True),
+    Column("component_code", String(64), primary_key=True),
+    Column("applicant_hash", String(64), nullable=False, index=True),
+    Column("scan_event_id", String(36), nullable=False),
+    Column("scanned_at", String(40), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("earlier_root", String(32), nullable=False),
+    Column("earlier_dossier_code", String(64), nullable=False),
+    Column("earlier_target_kind", String(16), nullable=False),
+    Column("earlier_target_code", String(128), nullable=False),
+    Column("earlier_event_id", String(36), nullable=False),
+    Column("earlier_scanned_at", String(40), nullable=False),
+    Column("earlier_sha256", String(64), nullable=False),
+    Column("match", String(8), nullable=False),  # "sha256" or "phash"
+    Column("distance", Integer, nullable=False),  # Hamming distance of the perceptual hashes
+)
+
+# Per unit and local day of receipt: the dossier counts every dossier-level indicator needs,
+# once per denominator policy, kept up to date by adding each dossier's change in contribution.
+# Reading a province-year is then a sum over (units x days) rows, not over dossiers.
+DAILY_COUNTS = (
+    "total",
+    "e_result",
+    "so_hoa",
+    "reuse",
+    "synced",
+    "connected",
+    "missed_dossiers",
+    "missed_components",
+    "reuse_or_missed",
+    "reuse_components",
+    "verified_components",
+)
+POLICIES = ("received", "completed", "result_required")
+
+
+def _count_columns() -> list[Column[int]]:
+    """One integer column per (denominator policy, count), e.g. `received_e_result`."""
+    return [
+        Column(f"{policy}_{name}", Integer, nullable=False, default=0)
+        for policy in POLICIES
+        for name in DAILY_COUNTS
+    ]
+
+
+daily = Table(
+    "reuse_daily",
+    metadata,
+    Column("root", String(32), primary_key=True),
+    Column("agency_code", String(32), primary_key=True),
+    Column("day", Date, primary_key=True),
+    *_count_columns(),
+)
+Index("ix_reuse_daily_period", daily.c.root, daily.c.day)
+
+# The same counts per calendar month (keyed by its first day): a year is then read as twelve
+# month rows per unit, plus day rows only for the partial months at either end.
+monthly = Table(
+    "reuse_monthly",
+    metadata,
+    Column("root", String(32), primary_key=True),
+    Column("agency_code", String(32), primary_key=True),
+    Column("month", Date, primary_key=True),
+    *_count_columns(),
+)
+Index("ix_reuse_monthly_period", monthly.c.root, monthly.c.month)
+
+# Per unit, procedure and day: dossiers meeting CITIZEN_DATA_CONNECTED_DOSSIER, per policy,
+# for the procedure-level indicator (which counts distinct procedures, so cannot be summed).
+daily_connected = Table(
+    "reuse_daily_connected",
+    metadata,
+    Column("root", String(32), primary_key=True),
+    Column("agency_code", String(32), primary_key=True),
+    Column("procedure_code", String(32), primary_key=True),
+    Column("day", Date, primary_key=True),
+    *(Column(f"{policy}_connected", Integer, nullable=False, default=0) for policy in POLICIES),
+)
+
+# Every (unit, procedure) pair that has dossiers: the procedure-level indicator probes
+# reuse_daily_connected once per pair instead of scanning a year of rows.
+unit_procedures = Table(
+    "reuse_unit_procedures",
+    metadata,
+    Column("root", String(32), primary_key=True),
+    Column("agency_code", String(32), primary_key=True),
+    Column("procedure_code", String(32), primary_key=True),
+)
 
 results = Table(
     "reuse_results",

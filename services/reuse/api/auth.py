@@ -1,0 +1,54 @@
+"""Bearer-token authentication and the role check of the auditor API."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .. import tokens
+from ..tokens import Role
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="A token printed by `reuse-tracker token create --role auditor` "
+    "(or `--role province:<ROOT>`), sent as `Authorization: Bearer <token>`.",
+)
+
+Authenticator = Callable[[HTTPAuthorizationCredentials | None], Awaitable[Role]]
+
+
+def _unauthorized(message: str, error: str | None = None) -> HTTPException:
+    challenge = 'Bearer realm="reuse-tracker"' + (f', error="{error}"' if error else "")
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": challenge}
+    )
+
+
+def authenticator(engine: AsyncEngine) -> Authenticator:
+    """A dependency that turns the request's bearer token into its role, or answers 401."""
+
+    async def authenticate(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Role:
+        if credentials is None:
+            raise _unauthorized("a bearer token is required: Authorization: Bearer <token>")
+        role = await tokens.authenticate(engine, credentials.credentials)
+        if role is None:
+            raise _unauthorized("the token is invalid or revoked", "invalid_token")
+        return role
+
+    return authenticate
+
+
+def require_read(role: Role, unit: str) -> None:
+    """403 unless the role may read the unit's tree."""
+    if not role.can_read(unit):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail=f"this token reads only the tree of {role.root}; {unit} is outside it",
+        )

@@ -1,0 +1,127 @@
+"""Query parameters shared by the endpoints, checked with messages that say what is wrong."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from fastapi.exceptions import RequestValidationError
+
+# CONTRACT.md: agency_code is ^[A-Z0-9][A-Z0-9.-]{0,31}$.
+UNIT_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.-]{0,31}$")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_LIMIT = 1000
+MAX_OFFSET = 1_000_000_000
+
+Policy = Literal["received", "completed", "result_required"]
+IndicatorCode = Literal[
+    "ORIGINAL_RESULT_AVAILABLE",
+    "SO_HOA_GIAY_TO_GIAI_QUYET",
+    "REUSED_DIGITIZED_DATA",
+    "SYNCED_WITH_DVCQG_PERSONAL_STORAGE",
+    "CITIZEN_DATA_CONNECTED_DOSSIER",
+    "CITIZEN_DATA_CONNECTED_FORMALITY",
+    "ELECTRONIC_CERTIFIED_COPY",
+]
+
+DenominatorParam = Annotated[
+    Policy | None,
+    Query(
+        alias="denominator",
+        description="Denominator policy: every dossier received in the period (`received`, the "
+        "portal's practice), only those completed (status 9 or 10), or only those whose "
+        "procedure requires a result document (`result_required`). Default: the service's "
+        "`TRACKER_DENOMINATOR_POLICY` (`received` unless set).",
+    ),
+]
+BreakdownParam = Annotated[
+    Literal["children", "none"] | None,
+    Query(description="`children`: also the same object for each direct child unit."),
+]
+LimitParam = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Rows per page, 1 to {MAX_LIMIT}.")
+]
+OffsetParam = Annotated[
+    int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip before the page starts.")
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A unit and an inclusive period of local receipt dates."""
+
+    unit: str
+    start: date
+    end: date
+
+    @property
+    def root(self) -> str:
+        """The root of the unit's tree (its code prefix)."""
+        return self.unit.split(".", 1)[0]
+
+
+def _error(name: str, message: str, value: str) -> dict[str, Any]:
+    return {"type": "value_error", "loc": ("query", name), "msg": message, "input": value}
+
+
+def _parse_date(name: str, value: str, errors: list[dict[str, Any]]) -> date | None:
+    if not DATE_PATTERN.fullmatch(value):
+        errors.append(
+            _error(name, f"{name} must be a local date written YYYY-MM-DD, e.g. 2026-01-01", value)
+        )
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        errors.append(_error(name, f"{name} is not a calendar date: {exc}", value))
+        return None
+
+
+def period(
+    unit: Annotated[
+        str,
+        Query(
+            description="Unit code (mã định danh), e.g. `H44` or `H44.07`; the unit and its "
+            "whole subtree count.",
+            examples=["H44"],
+        ),
+    ],
+    start: Annotated[
+        str,
+        Query(
+            alias="from",
+            description="First local day of receipt (YYYY-MM-DD, Asia/Ho_Chi_Minh), inclusive.",
+            examples=["2026-01-01"],
+        ),
+    ],
+    end: Annotated[
+        str,
+        Query(
+            alias="to",
+            description="Last local day of receipt (YYYY-MM-DD, Asia/Ho_Chi_Minh), inclusive.",
+            examples=["2026-09-30"],
+        ),
+    ],
+) -> Period:
+    """The `unit`, `from` and `to` parameters, checked together."""
+    errors: list[dict[str, Any]] = []
+    if not UNIT_PATTERN.fullmatch(unit):
+        errors.append(
+            _error(
+                "unit",
+                "unit must be a unit code such as H44 or H44.07: 1 to 32 characters A-Z, 0-9, "
+                "'.' or '-', starting with a letter or digit",
+                unit,
+            )
+        )
+    first = _parse_date("from", start, errors)
+    last = _parse_date("to", end, errors)
+    if first is not None and last is not None and first > last:
+        errors.append(_error("from", f"from ({first}) is after to ({last})", start))
+    if errors:
+        raise RequestValidationError(errors)
+    assert first is not None and last is not None  # noqa: PT018 - narrowed by the errors check
+    return Period(unit, first, last)
