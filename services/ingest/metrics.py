@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from services.common.errors import DEPENDENCIES
+
 
 class IngestMetrics:
     """Counters and histograms of the ingest service, on its own registry."""
@@ -45,3 +47,6 @@ class IngestMetrics:
             buckets=(1, 10, 50, 100, 250, 500, 1000, 2000),
             registry=registry,
         )
+        # Zero series from the start, so rate() and alerts see the first error.
+        for dependency in DEPENDENCIES:
+            self.dependency_errors.labels(dependency)

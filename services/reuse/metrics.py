@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from services.common.errors import DEPENDENCIES
+
 
 class ReuseMetrics:
     """Counters of facts applied to the projection."""
@@ -27,3 +29,6 @@ class ReuseMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=registry,
         )
+        # Zero series from the start, so rate() and alerts see the first error.
+        for dependency in DEPENDENCIES:
+            self.dependency_errors.labels(dependency)
