@@ -1,0 +1,1 @@
+"""Benchmarks of the tracker: `make bench` (see README, Performance)."""

@@ -1,0 +1,120 @@
+"""Two instances of every service in one consumer group each: they share the partitions and
+the database, and a simulated province still comes out exactly as its ground truth."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reuse_tracker.report import rows_of
+from reuse_tracker.simulator import Rates, generate, publish, write_outputs
+from reuse_tracker.stack import LocalStack
+from reuse_tracker.system import (
+    SystemConfig,
+    instance_ports,
+    scrape,
+    start_system,
+    wait_until_processed,
+)
+from services.common.db import make_engine
+from services.reuse.indicators import IndicatorReader
+from tests.ports import shifted_ports
+
+pytestmark = pytest.mark.stack
+
+PERIOD = (date(2026, 1, 1), date(2026, 6, 30))
+INSTANCES = 2
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SystemConfig, LocalStack]]:
+    """The system on SQLite with two instances of ingest, digitizer and reuse."""
+    cfg = SystemConfig(
+        var_dir=tmp_path_factory.mktemp("scale-out"),
+        ports=shifted_ports(44000),
+        roots=("H44",),
+        instances=INSTANCES,
+    )
+    stack = start_system(cfg)
+    try:
+        yield cfg, stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+def truth(scaled: tuple[SystemConfig, LocalStack]) -> dict[str, Any]:
+    """Publish a 400-dossier province and wait until both instances of each have done."""
+    cfg, _stack = scaled
+    scenario = generate("H44", 400, 23, Rates(), PERIOD)
+    out = cfg.var_dir / "sim"
+    write_outputs(scenario, out)
+    publish(
+        scenario,
+        cfg.ports.kafka_bootstrap,
+        cfg.ports.s3_endpoint,
+        "tracker",
+        "tracker-secret",
+        progress=False,
+    )
+    wait_until_processed(cfg.ports, len(scenario.events), timeout=300, instances=INSTANCES)
+    loaded: dict[str, Any] = json.loads((out / "truth.json").read_text())
+    return loaded
+
+
+def _indicators(var_dir: Path) -> dict[str, Any]:
+    async def go() -> dict[str, Any]:
+        engine = make_engine(f"sqlite+aiosqlite:///{(var_dir / 'reuse.db').resolve()}")
+        try:
+            return await IndicatorReader(engine).indicators("H44", *PERIOD, breakdown=True)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def test_every_instance_is_up_on_its_own_port(scaled: tuple[SystemConfig, LocalStack]) -> None:
+    cfg, stack = scaled
+    names = {s.name for s in stack.services}
+    assert names == {
+        "ingest",
+        "ingest-2",
+        "digitizer",
+        "digitizer-2",
+        "reuse",
+        "reuse-2",
+    }
+    for name in ("ingest", "digitizer", "reuse"):
+        ports = instance_ports(cfg.ports, name, INSTANCES)
+        assert len(set(ports)) == INSTANCES
+
+
+def test_figures_equal_the_ground_truth(
+    scaled: tuple[SystemConfig, LocalStack], truth: dict[str, Any]
+) -> None:
+    cfg, _stack = scaled
+    result = _indicators(cfg.var_dir)
+    rows = rows_of(result)
+    assert {r["unit"] for r in rows} == set(truth["units"])
+    for row in rows:
+        got = {k: v for k, v in row.items() if k != "units"}
+        assert got == truth["units"][row["unit"]], row["unit"]
+
+
+def test_the_work_was_shared(
+    scaled: tuple[SystemConfig, LocalStack], truth: dict[str, Any]
+) -> None:
+    """Each ingest and each reuse instance handled part of the stream."""
+    cfg, _stack = scaled
+    for name, metric in (
+        ("ingest", "tracker_ingest_events_accepted_total"),
+        ("reuse", "tracker_reuse_facts_applied_total"),
+    ):
+        counts = [scrape(p).get(metric, 0.0) for p in instance_ports(cfg.ports, name, INSTANCES)]
+        assert all(c > 0 for c in counts), (name, counts)
