@@ -1,0 +1,1 @@
+"""Sub-commands of `reuse-tracker` that live in their own modules."""

@@ -1,0 +1,1 @@
+"""The ingest service's schema history (Alembic); see docs/runbook.md, "Upgrade"."""

@@ -1,0 +1,1 @@
+"""Revisions of the ingest schema, oldest first: `<service>_<NNNN>_<slug>.py`."""

@@ -1,0 +1,1 @@
+"""The reuse service's schema history (Alembic); see docs/runbook.md, "Upgrade"."""

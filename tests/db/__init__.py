@@ -1,0 +1,1 @@
+"""Schema migrations, the archive and the rebuild against real databases."""
