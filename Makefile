@@ -4,8 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+INSTANCES ?= 1
 
-.PHONY: run up test lint typecheck bench install clean
+.PHONY: run up test soak lint typecheck bench install clean prometheus generate asyncapi dashboards
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH"; exit 1; }
@@ -19,18 +20,41 @@ install: $(STAMP)  ## create .venv and install the project with its tools
 run: $(STAMP)  ## start everything, feed a simulated province, print the report, stop
 	$(BIN)/reuse-tracker demo
 
-up: $(STAMP)  ## start the stack and the services until Ctrl-C
-	$(BIN)/reuse-tracker up
+up: $(STAMP) prometheus  ## start the stack, the services and Prometheus until Ctrl-C (INSTANCES=2: two of each)
+	$(BIN)/reuse-tracker up --instances $(INSTANCES)
 
-test: $(STAMP) lint typecheck  ## the whole suite against the real local stack
+test: $(STAMP) prometheus lint typecheck  ## the whole suite against the real local stack
 	$(BIN)/pytest
+
+soak: $(STAMP)  ## the crash suite at full size: > 20,000 events with scans, PostgreSQL and SQLite
+	TRACKER_SOAK=1 $(BIN)/pytest -s tests/reliability/test_crash.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy services schemas reuse_tracker tests
+	$(BIN)/mypy services schemas reuse_tracker tests bench
+
+bench: $(STAMP)  ## every benchmark suite; BENCH_ARGS="--quick" or "--only ingest --runs 5"
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Debian's prometheus package (prometheus + promtool), only when either is missing; its own
+# daemon is kept from starting (see infra/prometheus/install-debian.sh).
+prometheus:
+	@sh infra/prometheus/install-debian.sh
+
+# Files generated from the code and committed; tests fail when they are stale.
+generate: asyncapi dashboards  ## regenerate AsyncAPI documents, dashboards, prometheus.yml
+
+asyncapi: $(STAMP)
+	@for s in ingest digitizer reuse; do \
+		$(BIN)/faststream docs gen --factory reuse_tracker.asyncapi:$$s -o schemas/asyncapi/$$s.json >/dev/null || exit 1; \
+	done
+
+dashboards: $(STAMP)
+	$(BIN)/python -m reuse_tracker.dashboards
+	$(BIN)/python -m reuse_tracker.stack.prometheus
 
 clean:
 	rm -rf var/demo var/test .pytest_cache .mypy_cache .ruff_cache

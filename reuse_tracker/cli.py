@@ -17,9 +17,19 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .report import detail, rows_of, table, to_csv, to_json
+from .commands import db as db_commands
+from .commands import token
+from .commands.rebuild import rebuild
+from .report import detail, missed, rows_of, table, to_csv, to_json
 from .stack import PortTaken, StackError, StackPorts
-from .system import SystemConfig, start_system, wait_until_processed
+from .stack.prometheus import maybe_start_prometheus
+from .system import (
+    MAX_INSTANCES,
+    SystemConfig,
+    instance_ports,
+    start_system,
+    wait_until_processed,
+)
 
 app = typer.Typer(
     help="Tracks digitization, electronic results and reuse of digitized data, and computes "
@@ -27,6 +37,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(token.app, name="token")
 console = Console(width=None if Console().is_terminal else 140)
 err = Console(stderr=True)
 
@@ -55,13 +66,16 @@ def _ports() -> StackPorts:
     return StackPorts.from_env(os.environ)
 
 
-def _describe(ports: StackPorts, var_dir: Path) -> None:
+def _describe(ports: StackPorts, var_dir: Path, instances: int = 1) -> None:
+    def at(name: str) -> str:
+        return ", ".join(f"http://127.0.0.1:{p}" for p in instance_ports(ports, name, instances))
+
     console.print("[bold]reuse-tracker is up[/bold] (everything on 127.0.0.1)")
     console.print(f"  Kafka API        {ports.kafka_bootstrap}")
     console.print(f"  S3 API           {ports.s3_endpoint}  (tracker / tracker-secret)")
-    console.print(f"  auditor API      http://127.0.0.1:{ports.api}   metrics: /metrics")
-    console.print(f"  ingest           http://127.0.0.1:{ports.ingest_http}/metrics")
-    console.print(f"  digitizer        http://127.0.0.1:{ports.digitizer_http}/metrics")
+    console.print(f"  auditor API      {at('reuse')}   metrics: /metrics")
+    console.print(f"  ingest           {at('ingest')}   /metrics")
+    console.print(f"  digitizer        {at('digitizer')}   /metrics")
     console.print(f"  data and logs    {var_dir}/ (logs in {var_dir}/log/)")
 
 
@@ -71,16 +85,29 @@ def up(
     roots: Annotated[
         str, typer.Option(help="Roots whose topics to create (comma-separated).")
     ] = "H44",
+    instances: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=MAX_INSTANCES,
+            help="Instances of each service, in one consumer group; instance i (from 0) "
+            "listens on its service's port + 100 * i.",
+        ),
+    ] = 1,
 ) -> None:
     """Start the local stack and the three services; stop everything on Ctrl-C or SIGTERM."""
     ports = _ports()
-    cfg = SystemConfig(var_dir=var_dir, ports=ports, roots=tuple(roots.split(",")))
+    cfg = SystemConfig(
+        var_dir=var_dir, ports=ports, roots=tuple(roots.split(",")), instances=instances
+    )
     try:
         stack = start_system(cfg)
     except (PortTaken, StackError) as exc:
         err.print(f"[red]cannot start:[/red] {exc}")
         raise typer.Exit(1) from None
-    _describe(ports, var_dir)
+    prometheus_url, why_not = maybe_start_prometheus(stack, var_dir)
+    _describe(ports, var_dir, instances)
+    console.print(f"  Prometheus       {prometheus_url or 'not started: ' + str(why_not)}")
     console.print("Press Ctrl-C to stop.")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -138,19 +165,40 @@ def simulate(
     console.print(f"published {len(scenario.events)} messages; ground truth in {out_dir}/")
 
 
-def _read(unit: str, period: tuple[date, date], breakdown: bool, var_dir: Path | None) -> Any:
+class Denominator(StrEnum):
+    """Denominator policies (INDICATORS.md)."""
+
+    received = "received"
+    completed = "completed"
+    result_required = "result_required"
+
+
+def _read(
+    unit: str,
+    period: tuple[date, date],
+    breakdown: bool,
+    var_dir: Path | None,
+    policy: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The indicator object and the missed-reuse summary, read from the reuse database."""
     from services.common.db import make_engine
     from services.reuse.indicators import IndicatorReader
     from services.reuse.settings import ReuseSettings
 
     settings = ReuseSettings() if var_dir is None else ReuseSettings(var_dir=var_dir)
+    chosen = policy or settings.denominator_policy
 
-    async def go() -> Any:
+    async def go() -> tuple[dict[str, Any], dict[str, Any]]:
         engine = make_engine(settings.database_url_for("reuse"))
         try:
-            return await IndicatorReader(engine).indicators(
-                unit, period[0], period[1], breakdown=breakdown
+            reader = IndicatorReader(engine)
+            found = await reader.indicators(
+                unit, period[0], period[1], breakdown=breakdown, policy=chosen
             )
+            summary = await reader.missed_summary(
+                unit, period[0], period[1], breakdown=breakdown, policy=chosen
+            )
+            return found, summary
         finally:
             await engine.dispose()
 
@@ -165,13 +213,26 @@ def indicators(
     breakdown: Annotated[Breakdown, typer.Option(help="Also each direct child.")] = Breakdown.none,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     var_dir: Annotated[Path | None, typer.Option(help="Data folder (default var/).")] = None,
+    denominator: Annotated[
+        Denominator | None,
+        typer.Option(
+            help="Dossiers counted in the denominators: all received (the portal's practice; "
+            "default, or TRACKER_DENOMINATOR_POLICY), completed only, or only those whose "
+            "procedure requires a result document."
+        ),
+    ] = None,
 ) -> None:
-    """The seven digitization indicators of a unit over dossiers received in a period."""
+    """The seven digitization indicators of a unit over dossiers received in a period.
+
+    The table format also shows missed reuse: components scanned again although the same
+    paper was already digitized for the applicant, and the reuse score without them.
+    """
     from services.reuse.indicators import UnknownUnit
 
     period = _period(start, end)
+    policy = None if denominator is None else denominator.value
     try:
-        result = _read(unit, period, breakdown is Breakdown.children, var_dir)
+        result, summary = _read(unit, period, breakdown is Breakdown.children, var_dir, policy)
     except UnknownUnit:
         err.print(f"[red]unknown unit {unit!r}[/red]: not registered and seen in no event")
         raise typer.Exit(2) from None
@@ -183,6 +244,7 @@ def indicators(
         console.print(detail(result, f"{unit} · dossiers received {start} to {end}"))
         if breakdown is Breakdown.children:
             console.print(table(result["units"], "direct units (scores)"))
+        console.print(missed(rows_of(summary), "missed reuse (once-only principle broken)"))
 
 
 @app.command()
@@ -234,10 +296,11 @@ def demo(
                 bar.update(task, completed=min(p.handled, total))
 
             wait_until_processed(ports, total, on_progress=show)
-        result = _read(root, period, True, var_dir)
+        result, summary = _read(root, period, True, var_dir)
         console.print(detail(result, _title(root)))
         console.print(table(result["units"], f"{root}'s units: score of each indicator"))
-        _compare(result, var_dir, root, period)
+        console.print(missed(rows_of(summary), f"{root}: missed reuse and what it cost"))
+        _compare(result, summary, var_dir)
         console.print(f"done in {time.monotonic() - started:.0f} s; data and logs in {var_dir}/")
         if keep:
             _describe(ports, var_dir)
@@ -254,12 +317,17 @@ def _title(root: str) -> str:
     return f"Digitization indicators · {root} · received {PERIOD_FROM} to {PERIOD_TO}"
 
 
-def _compare(result: dict[str, Any], var_dir: Path, root: str, period: tuple[date, date]) -> None:
-    truth = json.loads((var_dir / "sim" / "truth.json").read_text())["units"]
+def _compare(result: dict[str, Any], summary: dict[str, Any], var_dir: Path) -> None:
+    truth = json.loads((var_dir / "sim" / "truth.json").read_text())
     mismatches = [
         r["unit"]
         for r in rows_of(result)
-        if {k: v for k, v in r.items() if k != "units"} != truth.get(r["unit"])
+        if {k: v for k, v in r.items() if k != "units"} != truth["units"].get(r["unit"])
+    ]
+    mismatches += [
+        f"{s['unit']} (missed reuse)"
+        for s in rows_of(summary)
+        if s["missed_components"] != truth["missed_reuse"].get(s["unit"])
     ]
     if mismatches:
         err.print(
@@ -268,8 +336,13 @@ def _compare(result: dict[str, Any], var_dir: Path, root: str, period: tuple[dat
         )
         raise typer.Exit(3)
     console.print(
-        f"[green]equal to the simulator's ground truth[/green] for all {len(rows_of(result))} units"
+        f"[green]equal to the simulator's ground truth[/green] for all {len(rows_of(result))} "
+        "units, missed reuse included"
     )
+
+
+app.add_typer(db_commands.app, name="db")
+app.command()(rebuild)
 
 
 def main() -> None:

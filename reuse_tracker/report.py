@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from typing import Any
 
 from rich.table import Table
+
+from services.reuse.csvreport import indicators_csv
 
 SHORT = {
     "ORIGINAL_RESULT_AVAILABLE": "e-result",
@@ -89,38 +89,34 @@ def to_json(result: dict[str, Any]) -> str:
 
 
 def to_csv(result: dict[str, Any]) -> str:
-    """One line per unit and indicator."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(
-        ["unit", "from", "to", "code", "numerator", "denominator", "ratio", "score", "max_score"]
-    )
-    for r in rows_of(result):
-        for m in r["metrics"]:
-            writer.writerow(
-                [
-                    r["unit"],
-                    r["from"],
-                    r["to"],
-                    m["code"],
-                    m["numerator"],
-                    m["denominator"],
-                    "" if m["ratio"] is None else f"{m['ratio']:.2f}",
-                    "" if m["score"] is None else f"{m['score']:.2f}",
-                    m["max_score"],
-                ]
-            )
-        writer.writerow(
-            [
-                r["unit"],
-                r["from"],
-                r["to"],
-                "TOTAL",
-                "",
-                "",
-                f"{r['ratio']:.2f}",
-                f"{r['total_score']:.2f}",
-                r["max_score"],
-            ]
+    """One row per unit, a column per indicator part (the API's CSV writer)."""
+    return indicators_csv(result)
+
+
+def missed(summaries: Iterable[dict[str, Any]], title: str) -> Table:
+    """Missed reuse per unit, and the reuse figure the unit would have had without it."""
+    out = Table(title=title, title_justify="left")
+    out.add_column("unit", no_wrap=True)
+    for name in (
+        "scanned again",
+        "in dossiers",
+        "reuse %",
+        "score",
+        "without missed %",
+        "score",
+        "claims verified",
+    ):
+        out.add_column(name, justify="right")
+    for s in summaries:
+        reuse, could = s["reuse"], s["reuse_without_missed"]
+        out.add_row(
+            s["unit"],
+            str(s["missed_components"]),
+            str(s["missed_dossiers"]),
+            _fmt(reuse["ratio"]),
+            _fmt(reuse["score"]),
+            _fmt(could["ratio"]),
+            _fmt(could["score"]),
+            f"{s['verified_components']}/{s['reuse_components']}",
         )
-    return buf.getvalue()
+    return out

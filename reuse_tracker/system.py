@@ -1,10 +1,15 @@
-"""The whole system on this machine: the local stack plus the three services."""
+"""The whole system on this machine: the local stack plus the three services.
+
+Each service can run as several instances in one consumer group (they share the partitions
+and the database); instance `i` (from 0) listens on its service's HTTP port + 100 * i, a
+step larger than any test port shift, so shifted port sets stay disjoint.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +19,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from .stack import LocalStack, StackConfig, StackPorts
 
 SERVICES = ("ingest", "digitizer", "reuse")
+INSTANCE_PORT_STEP = 100
+MAX_INSTANCES = 8
+_PORT_VARIABLE = {
+    "ingest": "TRACKER_INGEST_PORT",
+    "digitizer": "TRACKER_DIGITIZER_PORT",
+    "reuse": "TRACKER_API_PORT",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +37,11 @@ class SystemConfig:
     roots: tuple[str, ...] = ("H44",)
     database_url: str | None = None
     extra_env: Mapping[str, str] | None = None
+    instances: int = 1
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.instances <= MAX_INSTANCES:
+            raise ValueError(f"instances must be within 1..{MAX_INSTANCES}, got {self.instances}")
 
 
 def service_ports(ports: StackPorts) -> dict[str, int]:
@@ -32,37 +49,70 @@ def service_ports(ports: StackPorts) -> dict[str, int]:
     return {"ingest": ports.ingest_http, "digitizer": ports.digitizer_http, "reuse": ports.api}
 
 
+def instance_ports(ports: StackPorts, name: str, instances: int) -> list[int]:
+    """The HTTP ports of the first `instances` instances of a service."""
+    base = service_ports(ports)[name]
+    return [base + INSTANCE_PORT_STEP * i for i in range(instances)]
+
+
+def instance_name(name: str, instance: int) -> str:
+    """`ingest` for the first instance, then `ingest-2`, `ingest-3`... (also the log name)."""
+    return name if instance == 0 else f"{name}-{instance + 1}"
+
+
 def start_system(cfg: SystemConfig, stack: LocalStack | None = None) -> LocalStack:
-    """Start SeaweedFS, Tansu, the topics, then ingest, digitizer and reuse; wait for health."""
+    """Start SeaweedFS, Tansu, the topics, then ingest, digitizer and reuse (each migrated
+    first, each as `cfg.instances` instances); wait for health."""
     stack = stack or LocalStack(StackConfig(var_dir=cfg.var_dir, ports=cfg.ports, roots=cfg.roots))
     stack.start_infra()
     try:
         for name in SERVICES:
-            start_service(stack, cfg, name)
+            for instance in range(cfg.instances):
+                start_service(stack, cfg, name, instance)
     except BaseException:
         stack.stop()
         raise
     return stack
 
 
-def start_service(stack: LocalStack, cfg: SystemConfig, name: str) -> None:
-    """Start (or restart) one service of the system and wait until it is healthy."""
-    port = service_ports(cfg.ports)[name]
+def start_service(stack: LocalStack, cfg: SystemConfig, name: str, instance: int = 0) -> None:
+    """Migrate its schema, start (or restart) one instance of a service and wait until it
+    is healthy."""
+    from services.common import migrations
+
+    from .commands.db import Target, database_urls
+
+    # The services refuse an outdated schema; locally the upgrade is part of starting.
+    for service, url in database_urls(
+        Target(name), cfg.database_url, cfg.var_dir.resolve()
+    ).items():
+        migrations.upgrade(service, url)
+    port = instance_ports(cfg.ports, name, instance + 1)[instance]
     env = {
         "TRACKER_VAR_DIR": str(cfg.var_dir.resolve()),
         "TRACKER_INGEST_PORT": str(cfg.ports.ingest_http),
         "TRACKER_DIGITIZER_PORT": str(cfg.ports.digitizer_http),
         "TRACKER_API_PORT": str(cfg.ports.api),
         **(cfg.extra_env or {}),
+        _PORT_VARIABLE[name]: str(port),
     }
     if cfg.database_url:
         env["TRACKER_DATABASE_URL"] = cfg.database_url
     stack.add_service(
-        name,
+        instance_name(name, instance),
         [sys.executable, "-m", f"services.{name}"],
         env,
         health_url=f"http://127.0.0.1:{port}/health",
     )
+
+
+def scrape_all(ports: Sequence[int]) -> dict[str, float]:
+    """`scrape` of several instances of one service, summed by metric name."""
+    totals: dict[str, float] = {}
+    for port in ports:
+        for name, value in scrape(port).items():
+            totals[name] = totals.get(name, 0.0) + value
+    return totals
 
 
 def scrape(port: int) -> dict[str, float]:
@@ -85,10 +135,10 @@ class Progress:
     applied: int  # reuse: facts applied (each accepted fact arrives there once)
 
 
-def progress(ports: StackPorts) -> Progress:
-    """Read the services' counters."""
-    ingest = scrape(ports.ingest_http)
-    reuse = scrape(ports.api)
+def progress(ports: StackPorts, instances: int = 1) -> Progress:
+    """Read the services' counters, summed over their instances."""
+    ingest = scrape_all(instance_ports(ports, "ingest", instances))
+    reuse = scrape_all(instance_ports(ports, "reuse", instances))
     accepted = int(ingest.get("tracker_ingest_events_accepted_total", 0))
     handled = accepted + int(
         ingest.get("tracker_ingest_events_duplicate_total", 0)
@@ -102,11 +152,16 @@ def wait_until_processed(
     published: int,
     timeout: float = 600.0,
     on_progress: Callable[[Progress], None] | None = None,
+    instances: int = 1,
 ) -> Progress:
-    """Wait until ingest has handled `published` messages and reuse applied every fact."""
+    """Wait until ingest has handled `published` messages and reuse applied every fact.
+
+    Ingest counts each consumed record once whatever its redeliveries (see its handler), and
+    reuse counts each fact once, so sums over instances are exact.
+    """
     deadline = time.monotonic() + timeout
     while True:
-        now = progress(ports)
+        now = progress(ports, instances)
         if on_progress is not None:
             on_progress(now)
         if now.handled >= published and now.applied >= now.accepted:

@@ -4,7 +4,7 @@ on 127.0.0.1, started and stopped from Python."""
 from .broker import start_tansu
 from .ports import PortTaken, StackPorts, ensure_free
 from .process import ManagedProcess, StackError
-from .s3 import ensure_buckets, start_seaweedfs
+from .s3 import S3Identity, ensure_buckets, publisher_identity, start_seaweedfs
 from .stack import LocalStack, StackConfig
 from .topics import TopicSpec, default_topics, ensure_topics
 
@@ -12,6 +12,7 @@ __all__ = [
     "LocalStack",
     "ManagedProcess",
     "PortTaken",
+    "S3Identity",
     "StackConfig",
     "StackError",
     "StackPorts",
@@ -20,6 +21,7 @@ __all__ = [
     "ensure_buckets",
     "ensure_free",
     "ensure_topics",
+    "publisher_identity",
     "start_seaweedfs",
     "start_tansu",
 ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import sys
 import sysconfig
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import urllib3
@@ -19,9 +21,52 @@ from .process import ManagedProcess, StackError, child_env
 
 log = logging.getLogger(__name__)
 
-BUCKETS = ("inbox", "archive", "broker")
+BUCKETS = ("inbox", "archive", "broker", "event-archive")
 # Variables SeaweedFS would read to change credentials, buckets or its configuration.
 _DROPPED_ENV = ("AWS_", "S3_", "WEED_")
+
+
+@dataclass(frozen=True)
+class S3Identity:
+    """One S3 access key and what it may do, in SeaweedFS's action syntax: `Admin`, `Read`,
+    `Write`, `List`, `Tagging`, or one of them limited to a bucket or prefix
+    (`Write:inbox/H44/*`)."""
+
+    name: str
+    access_key: str
+    secret_key: str
+    actions: tuple[str, ...]
+
+
+def publisher_identity(root: str, access_key: str, secret_key: str) -> S3Identity:
+    """A root's publisher: may write under `inbox/<ROOT>/` and do nothing else (no reads,
+    no listing, no other root's prefix, nothing in the archive)."""
+    return S3Identity(f"publisher-{root}", access_key, secret_key, (f"Write:inbox/{root}/*",))
+
+
+def service_identity(access_key: str, secret_key: str) -> S3Identity:
+    """The services' identity (and the broker's): everything."""
+    return S3Identity(
+        "tracker", access_key, secret_key, ("Admin", "Read", "Write", "List", "Tagging")
+    )
+
+
+def write_identities(path: Path, identities: Sequence[S3Identity]) -> Path:
+    """Write SeaweedFS's S3 identities file (`-s3.config`), readable by its owner only."""
+    config = {
+        "identities": [
+            {
+                "name": i.name,
+                "credentials": [{"accessKey": i.access_key, "secretKey": i.secret_key}],
+                "actions": list(i.actions),
+            }
+            for i in identities
+        ]
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    path.chmod(0o600)
+    return path
 
 
 def weed_binary() -> str:
@@ -137,9 +182,13 @@ def start_seaweedfs(
     *,
     buckets: Iterable[str] = BUCKETS,
     timeout: float = 60.0,
+    identities: Sequence[S3Identity] = (),
 ) -> ManagedProcess:
     """Start SeaweedFS on `ports` with data in `data_dir`, log `log_dir/seaweedfs.log`;
-    returns once a signed S3 request succeeds and every bucket in `buckets` exists."""
+    returns once a signed S3 request succeeds and every bucket in `buckets` exists.
+
+    With `identities` (e.g. one `publisher_identity` per root), SeaweedFS enforces exactly
+    those keys, plus the services' own (`access_key`/`secret_key`, allowed everything)."""
     ensure_free(ports.seaweed())
     names = list(buckets)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -147,9 +196,16 @@ def start_seaweedfs(
         {"AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key},
         drop_prefixes=_DROPPED_ENV,
     )
+    argv = seaweedfs_argv(weed_binary(), data_dir, ports, names)
+    if identities:
+        config = write_identities(
+            data_dir / "s3-identities.json",
+            [service_identity(access_key, secret_key), *identities],
+        )
+        argv.append(f"-s3.config={config}")
     proc = ManagedProcess("seaweedfs")
     proc.start(
-        seaweedfs_argv(weed_binary(), data_dir, ports, names),
+        argv,
         env,
         log_dir / "seaweedfs.log",
         cwd=data_dir,

@@ -29,7 +29,7 @@ import httpx
 from .broker import MEMORY_STORAGE, S3_STORAGE, start_tansu
 from .ports import HOST, StackPorts, ensure_free, port_is_free
 from .process import ManagedProcess, StackError, child_env
-from .s3 import BUCKETS, start_seaweedfs
+from .s3 import BUCKETS, S3Identity, start_seaweedfs
 from .topics import TopicSpec, default_topics, ensure_topics
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,9 @@ class StackConfig:
     s3_secret_key: str = LOCAL_S3_SECRET_KEY
     broker_storage: Literal["s3", "memory"] = "s3"
     roots: tuple[str, ...] = ()
+    # Extra S3 keys, e.g. one publisher_identity(root, ...) per root that may only write
+    # inbox/<ROOT>/; empty: the services' key alone.
+    s3_identities: tuple[S3Identity, ...] = ()
 
     @property
     def log_dir(self) -> Path:
@@ -205,6 +208,7 @@ class LocalStack:
                 cfg.s3_secret_key,
                 cfg.log_dir,
                 buckets=BUCKETS,
+                identities=cfg.s3_identities,
             )
             self.started.append(self.s3)
 
@@ -222,6 +226,24 @@ class LocalStack:
     def processes(self) -> list[ManagedProcess]:
         """Every process this stack has started, restarted ones included."""
         return list(self.started)
+
+    # -- fault injection (crash and outage tests) -----------------------------------------
+
+    def service(self, name: str) -> ManagedProcess:
+        """The latest process started for service `name` (StackError if there is none)."""
+        for service in reversed(self.services):
+            if service.name == name:
+                return service.process
+        raise StackError(f"no service named {name!r} was started")
+
+    def kill_service(self, name: str) -> int | None:
+        """SIGKILL the service's process group, as a crash would; returns the pid killed.
+        Start it again with `add_service` (or `reuse_tracker.system.start_service`)."""
+        with self._lock:
+            proc = self.service(name)
+            pid = proc.pid
+            proc.kill()
+            return pid
 
     # -- reporting -------------------------------------------------------------------------
 

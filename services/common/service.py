@@ -9,6 +9,8 @@ from fastapi import APIRouter, FastAPI, Response
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from .lag import ConsumerLag
+
 Hook = Callable[[], Awaitable[None]]
 
 
@@ -21,31 +23,41 @@ def build_http_app(
     on_shutdown: Sequence[Hook] = (),
     routers: Sequence[APIRouter] = (),
     docs: bool = False,
+    openapi: bool = False,
+    description: str = "",
+    lag_interval: float = 15.0,
 ) -> FastAPI:
     """A FastAPI app serving /health and /metrics that starts and stops the Kafka broker.
 
     Start-up runs `on_startup` (database, caches) before the broker starts consuming;
     shutdown stops the broker first, so in-flight batches finish before resources close.
+    `openapi` serves /openapi.json without the interactive pages (`docs`), which would load
+    their scripts from outside this machine.
+    Consumer lag per group and topic is refreshed every `lag_interval` seconds meanwhile.
     """
+    lag = ConsumerLag(broker, registry, interval=lag_interval)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         for hook in on_startup:
             await hook()
         await broker.start()
+        await lag.start()
         try:
             yield
         finally:
+            await lag.stop()
             await broker.stop()
             for hook in on_shutdown:
                 await hook()
 
     app = FastAPI(
         title=title,
+        description=description,
         lifespan=lifespan,
         docs_url="/docs" if docs else None,
         redoc_url=None,
-        openapi_url="/openapi.json" if docs else None,
+        openapi_url="/openapi.json" if docs or openapi else None,
     )
 
     @app.get("/health", include_in_schema=False)
@@ -63,4 +75,5 @@ def build_http_app(
 
     for router in routers:
         app.include_router(router)
+    app.state.broker = broker  # for the AsyncAPI document (reuse_tracker.asyncapi)
     return app

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from .secret_files import SettingsWithSecretFiles
 
 LOCAL_S3_ACCESS_KEY = "tracker"
 LOCAL_S3_SECRET_KEY = "tracker-secret"  # noqa: S105 - documented local-only default
@@ -17,10 +19,14 @@ class ProductionConfigError(ValueError):
     """Raised when production mode is missing an explicit secret."""
 
 
-class CommonSettings(BaseSettings):
+class CommonSettings(SettingsWithSecretFiles):
     """Settings every service reads from `TRACKER_*` environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="ignore")
+    # hide_input_in_errors: a refused configuration's error would otherwise quote the input,
+    # secrets included (the tail of TRACKER_HASH_KEY showed in the service's log).
+    model_config = SettingsConfigDict(
+        env_prefix="TRACKER_", extra="ignore", hide_input_in_errors=True
+    )
 
     mode: Literal["local", "production"] = "local"
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -40,6 +46,15 @@ class CommonSettings(BaseSettings):
     files_topic: str = "tracker.files"
     digitized_topic: str = "tracker.digitized"
     inbound_partitions: int = 6
+    # Seconds between background refreshes of computed metrics (consumer lag, score gauges).
+    metrics_interval: float = 15.0
+    # Where the HTTP side listens: loopback here; 0.0.0.0 inside a container.
+    http_host: str = "127.0.0.1"
+    # Kafka authentication (PLAINTEXT for the local broker; SASL in production).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> CommonSettings:
@@ -53,12 +68,28 @@ class CommonSettings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> CommonSettings:
+        if self.kafka_security_protocol != "PLAINTEXT" and not (
+            self.kafka_username and self.kafka_password
+        ):
+            raise ProductionConfigError(
+                f"TRACKER_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "TRACKER_KAFKA_USERNAME and TRACKER_KAFKA_PASSWORD (or TRACKER_KAFKA_PASSWORD_FILE)"
+            )
+        return self
+
     def database_url_for(self, service: str) -> str:
         """The database URL of one service: the shared URL, or `var/<service>.db` (SQLite)."""
-        if self.database_url:
-            return self.database_url
-        self.var_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite+aiosqlite:///{(self.var_dir / f'{service}.db').resolve()}"
+        return service_database_url(service, self.database_url, self.var_dir)
+
+
+def service_database_url(service: str, database_url: str | None, var_dir: Path) -> str:
+    """The shared database URL when set, else the service's SQLite file under `var_dir`."""
+    if database_url:
+        return database_url
+    var_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{(var_dir / f'{service}.db').resolve()}"
 
 
 def load_or_create_key(path: Path) -> bytes:

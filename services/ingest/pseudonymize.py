@@ -19,5 +19,8 @@ class ApplicantHasher:
 
     def hash(self, raw_id: str) -> str:
         """The keyed hash of an ID; spaces, dashes and letter case do not change it."""
-        normalized = "".join(ch for ch in raw_id if ch.isalnum()).upper()
+        if raw_id.isascii() and raw_id.isalnum():  # the usual case, without a pass per char
+            normalized = raw_id.upper()
+        else:
+            normalized = "".join(ch for ch in raw_id if ch.isalnum()).upper()
         return hmac.new(self._key, normalized.encode("utf-8"), hashlib.sha256).hexdigest()

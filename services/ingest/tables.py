@@ -37,3 +37,15 @@ rejections = Table(
     Column("detail", String(500), nullable=False),
     Column("rejected_at", DateTime(timezone=True), server_default=func.now()),
 )
+
+# Where a repeated event_id was read: so a repeat is counted once however often its batch is
+# redelivered (rebalances, retries), and the counters of all instances add up exactly.
+duplicates = Table(
+    "ingest_duplicates",
+    metadata,
+    Column("topic", String(255), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", Integer, primary_key=True),
+    Column("root", String(32), nullable=False),
+    Column("event_id", String(36), nullable=False),
+)

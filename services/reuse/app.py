@@ -11,16 +11,28 @@ from faststream.kafka import KafkaMessage
 from prometheus_client import CollectorRegistry
 
 from schemas.internal import decode
-from services.common.broker import make_broker
-from services.common.db import create_tables, make_engine
+from services.common.broker import kafka_security, make_broker
+from services.common.db import make_engine
 from services.common.logs import setup_logging
+from services.common.migrations import ensure_schema_current
 from services.common.retry import retry_with_backoff
 from services.common.service import build_http_app
 
-from . import tables
+from . import tables, tokens  # noqa: F401 - tokens puts reuse_tokens on tables.metadata
+from .api import api_router
+from .archiver import attach_archiver
+from .gauges import ReuseGauges
 from .metrics import ReuseMetrics
 from .projection import Projection
 from .settings import ReuseSettings
+
+API_DESCRIPTION = (
+    "The national portal's digitization indicators (22 points) computed from the events, "
+    "with their evidence: reuse edges, missed reuse, and the dossiers behind every figure. "
+    "Every /v1 endpoint needs `Authorization: Bearer <token>` (`reuse-tracker token create`); "
+    "a `province:<ROOT>` token reads only its own tree. Periods are inclusive local dates "
+    "(Asia/Ho_Chi_Minh) of receipt. /health and /metrics are open."
+)
 
 
 def main(settings: ReuseSettings | None = None) -> FastAPI:
@@ -29,9 +41,14 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
     setup_logging("reuse", settings.log_level)
     registry = CollectorRegistry()
     metrics = ReuseMetrics(registry)
-    broker = make_broker(settings.kafka_bootstrap, "tracker-reuse", registry)
+    broker = make_broker(
+        settings.kafka_bootstrap, "tracker-reuse", registry, security=kafka_security(settings)
+    )
     engine = make_engine(settings.database_url_for("reuse"))
-    projection = Projection(engine)
+    projection = Projection(engine, max_distance=settings.missed_reuse_max_distance)
+    gauges = ReuseGauges(
+        engine, registry, interval=settings.metrics_interval, as_of=settings.gauges_as_of
+    )
     # Both subscribers write one projection; on SQLite one writer at a time avoids lock waits.
     write_lock = asyncio.Lock()
 
@@ -57,6 +74,8 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         max_records=settings.reuse_batch,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        title="facts",
+        description="Facts from ingest (Fact of schemas/internal.py), read in batches.",
     )
     async def on_facts(_body: list[Any], msg: KafkaMessage) -> None:
         await apply(settings.facts_topic, msg)
@@ -68,20 +87,30 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         max_records=settings.reuse_batch,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        title="digitized",
+        description="File facts with the digitizer's outcome, read in batches.",
     )
     async def on_digitized(_body: list[Any], msg: KafkaMessage) -> None:
         await apply(settings.digitized_topic, msg)
 
+    archive_hooks = attach_archiver(broker, settings, registry)
+
     async def startup() -> None:
-        await create_tables(engine, tables.metadata)
+        await ensure_schema_current(engine, "reuse")
+        await gauges.start()
 
     async def shutdown() -> None:
+        await gauges.stop()
         await engine.dispose()
 
     return build_http_app(
-        title="reuse-tracker reuse",
+        title="reuse-tracker auditor API",
+        description=API_DESCRIPTION,
         broker=broker,
         registry=registry,
-        on_startup=[startup],
+        on_startup=[startup, *archive_hooks],
         on_shutdown=[shutdown],
+        routers=[api_router(engine, default_policy=settings.denominator_policy)],
+        openapi=True,
+        lag_interval=settings.metrics_interval,
     )

@@ -18,6 +18,7 @@ import pytest
 
 from reuse_tracker.stack import LocalStack, StackPorts
 from reuse_tracker.system import SystemConfig, start_system
+from tests.ports import shifted_ports
 
 PG_ADMIN_DSN = os.environ.get("TRACKER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -69,7 +70,7 @@ def system(
     """The whole system, once on SQLite and once on PostgreSQL."""
     kind = request.param
     var_dir = tmp_path_factory.mktemp(f"system-{kind}")
-    ports = StackPorts.for_tests(offset=20000 if kind == "sqlite" else 24000)
+    ports = shifted_ports(20000 if kind == "sqlite" else 24000)
     db_name = None
     db_url = None
     if kind == "postgres":

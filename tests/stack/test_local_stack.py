@@ -30,6 +30,7 @@ from reuse_tracker.stack import (
 from reuse_tracker.stack.broker import admin_client
 from reuse_tracker.stack.kafka_client import KafkaProducer
 from reuse_tracker.stack.s3 import s3_client
+from tests.ports import shifted_ports
 
 pytestmark = pytest.mark.stack
 
@@ -57,7 +58,7 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     config = StackConfig(
         var_dir=tmp_path_factory.mktemp("local-stack"),
-        ports=StackPorts.for_tests(offset=30000),
+        ports=shifted_ports(30000),
         roots=("H44",),
     )
     local = LocalStack(config)
@@ -301,7 +302,8 @@ def test_kafka_port_message_names_the_variable(stack: LocalStack) -> None:
     with pytest.raises(PortTaken, match="TRACKER_KAFKA_BOOTSTRAP") as taken:
         local.start_infra()
     assert taken.value.port == stack.config.ports.kafka
-    assert "port 39092 (Kafka API) is already in use on 127.0.0.1" in str(taken.value)
+    kafka = stack.config.ports.kafka
+    assert f"port {kafka} (Kafka API) is already in use on 127.0.0.1" in str(taken.value)
 
 
 def test_service_gets_the_stack_env_and_describe_lists_it(stack: LocalStack) -> None:
@@ -313,7 +315,7 @@ def test_service_gets_the_stack_env_and_describe_lists_it(stack: LocalStack) -> 
     assert env == {**env, **stack.service_env()}
     rows = dict(stack.describe())
     assert rows["fake-ingest"].startswith(url)
-    assert rows["Kafka API (Tansu)"].startswith("127.0.0.1:39092")
+    assert rows["Kafka API (Tansu)"].startswith(f"127.0.0.1:{stack.config.ports.kafka}")
 
 
 def test_stop_leaves_no_child_process(stack: LocalStack) -> None:
