@@ -23,12 +23,10 @@ from pathlib import Path
 from reuse_tracker.stack import LocalStack, StackConfig, StackPorts, TopicSpec, default_topics
 from reuse_tracker.system import SystemConfig, instance_name, instance_ports, scrape_all
 from reuse_tracker.system import start_service as start_system_service
-from tests.ports import shifted_ports
+from tests.ports import stack_ports
 
 from .events import Message
 
-OFFSET_VARIABLE = "TRACKER_BENCH_PORT_OFFSET"
-DEFAULT_OFFSET = 44000
 PG_VARIABLE = "TRACKER_BENCH_PG"
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -38,8 +36,8 @@ class BenchError(RuntimeError):
 
 
 def bench_ports() -> StackPorts:
-    """The benchmark's port set: `tests.ports.shifted_ports(44000)` unless moved."""
-    return shifted_ports(int(os.environ.get(OFFSET_VARIABLE, DEFAULT_OFFSET)))
+    """The benchmark's own test port set (moved with TRACKER_TEST_PORT_SHIFT)."""
+    return stack_ports("bench")
 
 
 @dataclass

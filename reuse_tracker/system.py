@@ -1,8 +1,8 @@
 """The whole system on this machine: the local stack plus the three services.
 
 Each service can run as several instances in one consumer group (they share the partitions
-and the database); instance `i` (from 0) listens on its service's HTTP port + 100 * i, a
-step larger than any test port shift, so shifted port sets stay disjoint.
+and the database); instance `i` (from 0) listens on its service's HTTP port +
+`ports.instance_step` * i (100 by default, 3 in the compact test port sets).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from .stack import LocalStack, StackConfig, StackPorts
 
 SERVICES = ("ingest", "digitizer", "reuse")
-INSTANCE_PORT_STEP = 100
 MAX_INSTANCES = 8
 _PORT_VARIABLE = {
     "ingest": "TRACKER_INGEST_PORT",
@@ -52,7 +51,7 @@ def service_ports(ports: StackPorts) -> dict[str, int]:
 def instance_ports(ports: StackPorts, name: str, instances: int) -> list[int]:
     """The HTTP ports of the first `instances` instances of a service."""
     base = service_ports(ports)[name]
-    return [base + INSTANCE_PORT_STEP * i for i in range(instances)]
+    return [base + ports.instance_step * i for i in range(instances)]
 
 
 def instance_name(name: str, instance: int) -> str:

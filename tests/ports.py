@@ -1,4 +1,5 @@
-"""Port sets for test stacks, movable as a whole so two suites can run side by side."""
+"""Port sets for test stacks: one slot per stack, movable as a whole so two runs can go side
+by side, and all below Linux's ephemeral range (see reuse_tracker.stack.ports.TEST_BASE)."""
 
 from __future__ import annotations
 
@@ -6,39 +7,60 @@ import functools
 import os
 
 from reuse_tracker.stack import StackPorts
-from reuse_tracker.stack.ports import port_is_free
+from reuse_tracker.stack.ports import TEST_SLOTS, port_is_free
 
 SHIFT_VARIABLE = "TRACKER_TEST_PORT_SHIFT"
 
-# Offsets of the test stacks (checked disjoint from each other and from the defaults, for
-# every shift below): 20000 system on SQLite, 24000 system on PostgreSQL, 30000 local stack,
-# 34000 Prometheus and dashboards, 36000 production settings, 38000 digitizer,
-# 40000 reliability, 44000 scale-out.
-OFFSETS = (20000, 24000, 30000, 34000, 36000, 38000, 40000, 44000)
+# The stacks the suites start, in slot order within a shift. A run with shift s uses slots
+# s * SLOTS_PER_SHIFT + index, so runs with different shifts never share a port.
+STACKS = (
+    "system-sqlite",
+    "system-postgresql",
+    "local",
+    "dashboards",
+    "production",
+    "digitizer",
+    "reliability",
+    "scale-out",
+    "bench",
+)
+SLOTS_PER_SHIFT = 10
+SHIFTS = tuple(range(TEST_SLOTS // SLOTS_PER_SHIFT))
 
 
 def port_shift() -> int:
-    """The shift every test stack's ports move by (0 unless TRACKER_TEST_PORT_SHIFT is set).
+    """The run's port shift (0 unless TRACKER_TEST_PORT_SHIFT is set, 0..7)."""
+    shift = int(os.environ.get(SHIFT_VARIABLE, "0"))
+    if shift not in SHIFTS:
+        raise ValueError(f"{SHIFT_VARIABLE}={shift} is outside {SHIFTS[0]}..{SHIFTS[-1]}")
+    return shift
 
-    Multiples of 3 below 30 keep the test port sets of two runs disjoint.
-    """
-    return int(os.environ.get(SHIFT_VARIABLE, "0"))
 
-
-SHIFTS = tuple(range(0, 30, 3))
+def _slot(stack: str, shift: int) -> int:
+    return shift * SLOTS_PER_SHIFT + STACKS.index(stack)
 
 
 @functools.cache
-def shifted_ports(offset: int) -> StackPorts:
-    """`StackPorts.for_tests(offset)` moved by the run's port shift, chosen once per offset.
-
-    Test ports lie in Linux's ephemeral range, so a client connection of an earlier test
-    can hold one of them for a while; the set then moves to the next shift whose ports are
-    all free, rather than failing the stack's start.
-    """
+def stack_slot(stack: str) -> int:
+    """The slot of `stack` for this run, chosen once: the run's shift, or the next shift
+    whose ports are all free (a server left by a killed earlier run may still hold one)."""
+    if stack not in STACKS:
+        raise ValueError(f"unknown test stack {stack!r}; add it to tests.ports.STACKS")
     first = port_shift()
     for shift in (first, *(s for s in SHIFTS if s > first), *(s for s in SHIFTS if s < first)):
-        ports = StackPorts.for_tests(offset=offset + shift)
-        if all(port_is_free(port) for port in ports.as_dict().values()):
-            return ports
-    return StackPorts.for_tests(offset=offset + first)  # the start then names the taken port
+        slot = _slot(stack, shift)
+        ports = StackPorts.for_tests(slot)
+        spares = [StackPorts.spare_for_tests(slot, i) for i in range(2)]
+        if all(port_is_free(port) for port in (*ports.as_dict().values(), *spares)):
+            return slot
+    return _slot(stack, first)  # the start then names the taken port
+
+
+def stack_ports(stack: str) -> StackPorts:
+    """The port set of the named test stack (one of STACKS) for this run."""
+    return StackPorts.for_tests(stack_slot(stack))
+
+
+def spare_port(stack: str, index: int = 0) -> int:
+    """A port of the named stack's slot that the stack itself never uses."""
+    return StackPorts.spare_for_tests(stack_slot(stack), index)

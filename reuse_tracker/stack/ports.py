@@ -9,11 +9,24 @@ import shutil
 import socket
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .process import StackError
 
 HOST = "127.0.0.1"
+
+# Test port sets live below Linux's ephemeral range (32768-60999): a port in that range can
+# be handed to any outgoing connection (a client of an earlier test, say) between the check
+# that it is free and the moment a server binds it. Each test slot has 20 ports of its own at
+# TEST_BASE + 20 * slot (infrastructure first, then spares), the service HTTP ports in a band
+# of 24 at TEST_HTTP_BASE + 24 * slot (3 services x 8 instances), and the SeaweedFS admin at
+# TEST_ADMIN_BASE + slot (so its forced gRPC port, +10000, is below the range too).
+TEST_SLOTS = 80
+TEST_BASE = 12000
+TEST_SLOT_WIDTH = 20
+TEST_HTTP_BASE = 14000
+TEST_ADMIN_BASE = 16000
+TEST_SPARE_FIRST = 10  # ports 0..9 of a slot are the infrastructure's, 10..19 are spare
 
 # SeaweedFS's embedded maintenance worker ignores -admin.port.grpc and dials the admin's
 # HTTP port + 10000, so the admin gRPC port is always derived, never configured.
@@ -87,8 +100,12 @@ class StackPorts:
     ingest_http: int = 8001
     digitizer_http: int = 8002
     prometheus: int = 9090
+    # Instance i (from 0) of a service listens on its HTTP port + instance_step * i.
+    instance_step: int = field(default=100, metadata={"port": False})
 
     def __post_init__(self) -> None:
+        if self.instance_step < 1:
+            raise ValueError(f"instance_step must be at least 1, got {self.instance_step}")
         ports = self.as_dict()
         for name, port in ports.items():
             if not 1024 <= port <= 65535:
@@ -106,7 +123,7 @@ class StackPorts:
 
     def as_dict(self) -> dict[str, int]:
         """Every port by name, the derived admin gRPC port included."""
-        ports = {f.name: int(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        ports = {f.name: int(getattr(self, f.name)) for f in _port_fields()}
         ports["seaweed_admin_grpc"] = self.seaweed_admin_grpc
         return ports
 
@@ -130,40 +147,53 @@ class StackPorts:
         return f"http://{HOST}:{self.s3}"
 
     @classmethod
-    def for_tests(cls, offset: int = 20000) -> StackPorts:
-        """A port set disjoint from the defaults, e.g. Kafka 29092 and S3 28333 for 20000.
+    def for_tests(cls, slot: int = 0) -> StackPorts:
+        """The port set of test slot `slot` (0..79), disjoint from every other slot and from
+        the defaults, and wholly below Linux's ephemeral range (see TEST_BASE).
 
-        Everything but the SeaweedFS admin lies in `offset+8000 .. offset+9999`; the admin
-        (whose gRPC port is forced to +10000) sits at `offset + 5000 + offset // 1000`, so the
-        sets for offsets 20000, 30000 and 40000 are disjoint from each other and the defaults.
+        Slot 0: Kafka 12000, S3 12001, ..., Prometheus 12009, auditor API 14000 (instances
+        step by 3), SeaweedFS admin 16000 (gRPC 26000).
         """
+        if not 0 <= slot < TEST_SLOTS:
+            raise ValueError(f"test slot {slot} is outside 0..{TEST_SLOTS - 1}")
+        base = TEST_BASE + TEST_SLOT_WIDTH * slot
+        http = TEST_HTTP_BASE + 24 * slot
         ports = cls(
-            kafka=offset + 9092,
-            s3=offset + 8333,
-            s3_grpc=offset + 8433,
-            master=offset + 9333,
-            master_grpc=offset + 9433,
-            volume=offset + 9340,
-            volume_grpc=offset + 9440,
-            filer=offset + 8888,
-            filer_grpc=offset + 8988,
-            seaweed_admin=offset + 5000 + offset // 1000,
-            api=offset + 8000,
-            ingest_http=offset + 8001,
-            digitizer_http=offset + 8002,
-            prometheus=offset + 9090,
+            kafka=base,
+            s3=base + 1,
+            s3_grpc=base + 2,
+            master=base + 3,
+            master_grpc=base + 4,
+            volume=base + 5,
+            volume_grpc=base + 6,
+            filer=base + 7,
+            filer_grpc=base + 8,
+            prometheus=base + 9,
+            seaweed_admin=TEST_ADMIN_BASE + slot,
+            api=http,
+            ingest_http=http + 1,
+            digitizer_http=http + 2,
+            instance_step=3,
         )
         clash = set(ports.as_dict().values()) & set(cls().as_dict().values())
         if clash:
-            raise ValueError(f"offset {offset} makes ports {sorted(clash)} meet the defaults")
+            raise ValueError(f"slot {slot} makes ports {sorted(clash)} meet the defaults")
         return ports
+
+    @staticmethod
+    def spare_for_tests(slot: int, index: int = 0) -> int:
+        """A port of test slot `slot` that no part of the stack uses (index 0..9), for a
+        test's own server (a PostgreSQL cluster, say)."""
+        if not 0 <= index < TEST_SLOT_WIDTH - TEST_SPARE_FIRST:
+            raise ValueError(f"spare port index {index} is outside 0..9")
+        return TEST_BASE + TEST_SLOT_WIDTH * slot + TEST_SPARE_FIRST + index
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> StackPorts:
         """Defaults, moved by TRACKER_KAFKA_BOOTSTRAP, TRACKER_S3_ENDPOINT, TRACKER_API_PORT
         and TRACKER_PORT_<NAME> (e.g. TRACKER_PORT_MASTER=9334)."""
         changes: dict[str, int] = {}
-        for f in dataclasses.fields(cls):
+        for f in _port_fields():
             value = environ.get(f"TRACKER_PORT_{f.name.upper()}")
             if value:
                 changes[f.name] = int(value)
@@ -175,6 +205,11 @@ class StackPorts:
         if api := environ.get("TRACKER_API_PORT"):
             changes["api"] = int(api)
         return dataclasses.replace(cls(), **changes)
+
+
+def _port_fields() -> list[dataclasses.Field[int]]:
+    """The fields of StackPorts that are ports (not instance_step)."""
+    return [f for f in dataclasses.fields(StackPorts) if f.metadata.get("port", True)]
 
 
 def _loopback_port(hostport: str, variable: str) -> int:

@@ -22,7 +22,7 @@ from services.common.db import make_engine
 from services.digitizer import tables as digitizer_tables
 from services.ingest import tables as ingest_tables
 from services.reuse import tables as reuse_tables
-from tests.ports import shifted_ports
+from tests.ports import stack_ports
 
 METADATA = {
     "ingest": ingest_tables.metadata,
@@ -104,7 +104,7 @@ def test_service_refuses_an_outdated_schema(kind: str, fresh_url: FreshUrl) -> N
 def test_service_process_exits_with_what_to_run(tmp_path: Path) -> None:
     """The real service, started on an empty database, stops before consuming anything and
     says which command brings the schema up to date."""
-    ports = shifted_ports(36000)
+    ports = stack_ports("production")
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "TRACKER_VAR_DIR": str(tmp_path),

@@ -17,21 +17,21 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from reuse_tracker.stack import LocalStack, PortTaken, StackConfig, StackError, StackPorts
 from reuse_tracker.system import SERVICES, SystemConfig, start_service
-from tests.ports import port_shift, shifted_ports
+from tests.ports import spare_port, stack_ports
 
-from .pgcluster import PORT_DELTA, PgCluster
+from .pgcluster import PgCluster
 
-OFFSET = 40000  # the reliability suites' test port set (tests/ports.py)
+STACK = "reliability"  # the reliability suites' test port set (tests/ports.py)
 
 
 def ports() -> StackPorts:
     """The port set of the reliability and hostile-input suites."""
-    return shifted_ports(OFFSET)
+    return stack_ports(STACK)
 
 
 def pg_port() -> int:
     """Where the suites' own PostgreSQL cluster listens."""
-    return OFFSET + port_shift() + PORT_DELTA
+    return spare_port(STACK)
 
 
 @contextlib.contextmanager

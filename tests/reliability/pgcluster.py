@@ -1,8 +1,8 @@
 """A PostgreSQL cluster of the test's own, made with Debian's initdb and pg_ctl.
 
 The crash suite stops its database on purpose, so it never uses the shared server at
-127.0.0.1:5432: it starts a cluster in a temporary directory on a port of its own test port
-set, and removes it afterwards. As root, the server runs as the `postgres` system user
+127.0.0.1:5432: it starts a cluster in a temporary directory on a spare port of its own test
+port slot, and removes it afterwards. As root, the server runs as the `postgres` system user
 (PostgreSQL refuses to run as root).
 """
 
@@ -18,10 +18,6 @@ import time
 from pathlib import Path
 
 from reuse_tracker.stack.ports import port_is_free
-
-# Where the cluster listens, relative to the test stack offset (plus the run's port shift):
-# inside the offset's own range and on no port of StackPorts.for_tests.
-PORT_DELTA = 8543
 
 
 class PgError(RuntimeError):

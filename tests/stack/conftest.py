@@ -18,7 +18,7 @@ import pytest
 
 from reuse_tracker.stack import LocalStack, StackPorts
 from reuse_tracker.system import SystemConfig, start_system
-from tests.ports import shifted_ports
+from tests.ports import stack_ports
 
 PG_ADMIN_DSN = os.environ.get("TRACKER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -70,7 +70,7 @@ def system(
     """The whole system, once on SQLite and once on PostgreSQL."""
     kind = request.param
     var_dir = tmp_path_factory.mktemp(f"system-{kind}")
-    ports = shifted_ports(20000 if kind == "sqlite" else 24000)
+    ports = stack_ports("system-sqlite" if kind == "sqlite" else "system-postgresql")
     db_name = None
     db_url = None
     if kind == "postgres":

@@ -29,7 +29,7 @@ from reuse_tracker.simulator import Rates, generate, publish, write_outputs
 from reuse_tracker.stack import LocalStack, PortTaken, StackPorts
 from reuse_tracker.stack.prometheus import start_prometheus
 from reuse_tracker.system import SystemConfig, service_ports, start_system, wait_until_processed
-from tests.ports import shifted_ports
+from tests.ports import stack_ports
 from tests.promtool import prometheus, promtool
 
 pytestmark = pytest.mark.stack
@@ -85,7 +85,7 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Observed]:
     """Start the system and Prometheus, publish 300 dossiers, wait until all is scraped."""
     prometheus()  # fail loudly before starting anything if it is missing
     var_dir = tmp_path_factory.mktemp("observed")
-    ports = shifted_ports(34000)
+    ports = stack_ports("dashboards")
     cfg = SystemConfig(
         var_dir=var_dir,
         ports=ports,

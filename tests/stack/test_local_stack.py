@@ -29,8 +29,10 @@ from reuse_tracker.stack import (
 )
 from reuse_tracker.stack.broker import admin_client
 from reuse_tracker.stack.kafka_client import KafkaProducer
+from reuse_tracker.stack.ports import TEST_SLOTS
 from reuse_tracker.stack.s3 import s3_client
-from tests.ports import shifted_ports
+from reuse_tracker.system import MAX_INSTANCES, instance_ports
+from tests.ports import STACKS, stack_ports, stack_slot
 
 pytestmark = pytest.mark.stack
 
@@ -58,7 +60,7 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     config = StackConfig(
         var_dir=tmp_path_factory.mktemp("local-stack"),
-        ports=shifted_ports(30000),
+        ports=stack_ports("local"),
         roots=("H44",),
     )
     local = LocalStack(config)
@@ -116,13 +118,33 @@ async def _read(consumer: AIOKafkaConsumer, count: int) -> list[bytes]:
     return values
 
 
-def test_ports_for_tests_are_disjoint() -> None:
-    sets = [StackPorts(), StackPorts.for_tests()]
-    sets += [StackPorts.for_tests(offset=o) for o in (24000, 30000, 40000)]
-    assert sets[1].kafka == 29092
-    assert sets[1].s3 == 28333
-    values = [p for s in sets for p in s.as_dict().values()]
+def test_ports_for_tests_are_disjoint_and_below_the_ephemeral_range() -> None:
+    sets = [StackPorts.for_tests(slot) for slot in range(TEST_SLOTS)]
+    assert sets[0].kafka == 12000
+    assert sets[0].api == 14000
+    values = [p for s in sets for p in _with_instances(s)]
+    values += list(StackPorts().as_dict().values())
+    values += [StackPorts.spare_for_tests(slot, i) for slot in range(TEST_SLOTS) for i in range(10)]
     assert len(values) == len(set(values))
+    low, _high = (
+        int(v) for v in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    )
+    assert max(p for s in sets for p in _with_instances(s)) < low
+
+
+def _with_instances(ports: StackPorts) -> list[int]:
+    """Every port of the set, with the HTTP ports of all instances."""
+    http = {"api", "ingest_http", "digitizer_http"}
+    return [p for n, p in ports.as_dict().items() if n not in http] + [
+        port
+        for n in ("reuse", "ingest", "digitizer")
+        for port in instance_ports(ports, n, MAX_INSTANCES)
+    ]
+
+
+def test_stack_slots_of_one_run_are_distinct() -> None:
+    slots = [stack_slot(name) for name in STACKS]
+    assert len(slots) == len(set(slots))
 
 
 def test_ports_from_env() -> None:

@@ -24,7 +24,7 @@ from reuse_tracker.system import (
 )
 from services.common.db import make_engine
 from services.reuse.indicators import IndicatorReader
-from tests.ports import shifted_ports
+from tests.ports import stack_ports
 
 pytestmark = pytest.mark.stack
 
@@ -37,7 +37,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SystemCon
     """The system on SQLite with two instances of ingest, digitizer and reuse."""
     cfg = SystemConfig(
         var_dir=tmp_path_factory.mktemp("scale-out"),
-        ports=shifted_ports(44000),
+        ports=stack_ports("scale-out"),
         roots=("H44",),
         instances=INSTANCES,
     )

@@ -8,7 +8,7 @@ import pytest
 
 from reuse_tracker.stack import LocalStack, StackConfig
 from reuse_tracker.system import SystemConfig
-from tests.ports import shifted_ports
+from tests.ports import stack_ports
 
 from .harness import GRACE_SECONDS, ROOT, DigitizerStack, start_digitizer_stack
 
@@ -17,7 +17,7 @@ from .harness import GRACE_SECONDS, ROOT, DigitizerStack, start_digitizer_stack
 def dstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DigitizerStack]:
     """SeaweedFS, Tansu (memory storage), ingest and digitizer on the digitizer's test ports."""
     var_dir = tmp_path_factory.mktemp("digitizer-stack")
-    ports = shifted_ports(38000)
+    ports = stack_ports("digitizer")
     config = SystemConfig(
         var_dir=var_dir,
         ports=ports,
