@@ -140,6 +140,13 @@ class BatchProducer:
             await self._producer.stop()
             self._producer = None
 
+    async def topics(self) -> set[str]:
+        """Every topic the cluster has now (a fresh metadata request)."""
+        if self._producer is None:
+            raise RuntimeError("BatchProducer.topics before start")
+        metadata = await self._producer.client.fetch_all_metadata()
+        return set(metadata.topics())
+
     async def send(self, messages: Iterable[Outgoing]) -> int:
         """`send_batches` through this producer."""
         if self._producer is None:

@@ -96,6 +96,7 @@ def main(settings: IngestSettings | None = None) -> FastAPI:
         metrics,
         facts_topic=settings.facts_topic,
         files_topic=settings.files_topic,
+        list_topics=producer.topics,
     )
 
     @broker.subscriber(

@@ -23,7 +23,7 @@ from services.common.broker import Outgoing
 from services.common.db import insert_ignore
 
 from . import tables
-from .directory import UnitDirectory
+from .directory import UnitDirectory, named_root
 from .metrics import IngestMetrics
 from .normalize import to_fact
 from .pseudonymize import ApplicantHasher
@@ -35,6 +35,7 @@ _encode = msgspec.json.Encoder().encode
 TOPIC_PREFIX = "dossier-events."
 INBOUND_TOPIC = re.compile(r"dossier-events\.[A-Z0-9][A-Z0-9-]*")
 Publish = Callable[[list[Outgoing]], Awaitable[int]]
+ListTopics = Callable[[], Awaitable[set[str]]]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class IngestProcessor:
         *,
         facts_topic: str,
         files_topic: str,
+        list_topics: ListTopics | None = None,
     ) -> None:
         self.engine = engine
         self.hasher = hasher
@@ -97,6 +99,10 @@ class IngestProcessor:
         self.facts_topic = facts_topic
         self.files_topic = files_topic
         self.directory = UnitDirectory()
+        # The broker's topics tell which roots exist, so a registration cannot take a code
+        # that names another root (see directory.py); read at most once per batch.
+        self.list_topics = list_topics
+        self._roots_read = False
 
     async def load_directory(self) -> None:
         """Read the registered units into memory (at start-up, and on an unknown code)."""
@@ -109,6 +115,9 @@ class IngestProcessor:
         code = event["agency_code"]
         if event["event_type"] == "agency.registered":
             parent = event["data"].get("parent_code")
+            named = named_root(code)
+            if named != root and named not in self.directory.known_roots():
+                await self._read_roots()
             if self.directory.may_register(root, code, parent):
                 return True
             await self.load_directory()  # another instance may have registered the parent
@@ -119,9 +128,20 @@ class IngestProcessor:
             await self.load_directory()
         return self.directory.belongs(root, code)
 
+    async def _read_roots(self) -> None:
+        """Learn the roots of the broker's publisher topics (once per batch)."""
+        if self.list_topics is None or self._roots_read:
+            return
+        topics = await self.list_topics()
+        self.directory.topic_roots |= {
+            root_of_topic(t) for t in topics if INBOUND_TOPIC.fullmatch(t)
+        }
+        self._roots_read = True
+
     async def classify(self, records: Sequence[RawRecord]) -> list[_Accepted | _Rejected]:
         """Check every record in order; registrations take effect for later records."""
         out: list[_Accepted | _Rejected] = []
+        self._roots_read = False
         for rec in records:
             if not INBOUND_TOPIC.fullmatch(rec.topic):
                 # Never reject into `<topic>.rejected` from a topic that is not a publisher's:
@@ -129,6 +149,7 @@ class IngestProcessor:
                 log.error("ignoring a record of topic %r, not a publisher topic", rec.topic)
                 continue
             root = root_of_topic(rec.topic)
+            self.directory.topic_roots.add(root)
             verdict = check_event(rec.value, root)
             if isinstance(verdict, Refused):
                 out.append(_Rejected(rec, root, verdict.code, verdict.detail))

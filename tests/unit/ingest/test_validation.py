@@ -106,6 +106,27 @@ def test_directory_decides_foreign_agencies() -> None:
     assert not d.may_register("H44", "H45.01", "H45")
 
 
+def test_a_root_cannot_register_a_code_that_names_another_known_root() -> None:
+    d = UnitDirectory()
+    d.add("H44", "H44")
+    d.add("H44", "H44.07")
+    # H45 not known yet: a code of its form is, for now, just a code outside H44's prefix.
+    assert d.may_register("H44", "H45.01", "H44.07")
+    d.topic_roots.add("H45")  # H45's topic exists
+    assert not d.may_register("H44", "H45.01", "H44.07")
+    assert not d.may_register("H44", "H45", "H44.07")
+    assert not d.may_register("H44", "H45.01.02", "H44")
+    assert d.may_register("H45", "H45.01", "H45")
+    assert d.may_register("H44", "H440.01", "H44.07")  # H440 is no known root
+    assert d.may_register("H44", "000.00.01", "H44.07")  # codes outside every prefix stay allowed
+    # Registered before H46 was known: H44 keeps it and may re-register (update) it.
+    d.add("H44", "H46.01")
+    d.topic_roots.add("H46")
+    assert d.may_register("H44", "H46.01", "H44.07")
+    assert not d.belongs("H46", "H46.01")
+    assert d.known_roots() == {"H44", "H45", "H46"}
+
+
 def test_hash_is_keyed_normalized_and_not_the_id() -> None:
     a = ApplicantHasher(b"k" * 32)
     b = ApplicantHasher(b"j" * 32)
