@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings
 
 from reuse_tracker.cli import app
 from reuse_tracker.commands.db import DatabaseSettings
+from reuse_tracker.dashboards import DATASOURCE
 from services.digitizer.settings import DigitizerSettings
 from services.ingest.settings import IngestSettings
 from services.reuse.settings import ReuseSettings
@@ -239,6 +240,28 @@ def test_mounted_files_exist_and_scripts_parse() -> None:
 )
 def test_monitoring_configuration_is_yaml(path: str) -> None:
     assert yaml.safe_load((COMPOSE_DIR / path).read_text())
+
+
+def test_compose_grafana_uses_the_uid_the_dashboards_refer_to() -> None:
+    provisioned = yaml.safe_load(
+        (COMPOSE_DIR / "grafana/provisioning/datasources/prometheus.yml").read_text()
+    )
+    assert [d["uid"] for d in provisioned["datasources"]] == [DATASOURCE["uid"]]
+
+
+def test_the_tracker_may_write_no_publisher_topic() -> None:
+    """Every Write grant on a `dossier-events.` topic is literal and ends in `.rejected`,
+    except a publisher's grant on its own root's topic."""
+    script = (COMPOSE_DIR / "scripts" / "kafka-init.sh").read_text()
+    grants = re.findall(r"^\s*allow (\S+) (\S+) --topic (\S+) (.*)$", script, re.M)
+    writes = [g for g in grants if "dossier-events." in g[2] and "Write" in g[3].split()]
+    assert writes, "no grant on a dossier-events topic was found"
+    for principal, pattern, topic, _ops in writes:
+        assert pattern == "literal", (principal, topic)
+        if principal.startswith('"publisher-'):
+            assert topic == '"dossier-events.$root"', (principal, topic)
+        else:
+            assert topic == '"dossier-events.$root.rejected"', (principal, topic)
 
 
 def test_readme_documents_every_setting() -> None:

@@ -47,15 +47,21 @@ for service in ingest digitizer reuse; do
 done
 
 # ingest: reads every root's topic (regex subscription), writes facts, files and rejections.
-allow ingest prefixed --topic dossier-events. Read Describe Write
+allow ingest prefixed --topic dossier-events. Read Describe
 allow ingest literal --topic tracker.facts Write Describe
 allow ingest literal --topic tracker.files Write Describe
 allow ingest prefixed --group tracker-ingest Read
-# digitizer: reads file facts, announces outcomes, returns refused files to the root's topic.
+# digitizer: reads file facts, announces outcomes, returns refused files to the root's
+# rejected topic.
 allow digitizer literal --topic tracker.files Read Describe
 allow digitizer literal --topic tracker.digitized Write Describe
-allow digitizer prefixed --topic dossier-events. Write Describe
 allow digitizer prefixed --group tracker-digitizer Read
+# Rejections are written per root on the literal `.rejected` topic: a prefixed grant on
+# `dossier-events.` would also let the tracker write the publishers' own topics.
+for root in "${roots[@]}"; do
+  allow ingest literal --topic "dossier-events.$root.rejected" Write Describe
+  allow digitizer literal --topic "dossier-events.$root.rejected" Write Describe
+done
 # reuse: reads facts and outcomes (projection and archive groups).
 allow reuse literal --topic tracker.facts Read Describe
 allow reuse literal --topic tracker.digitized Read Describe
