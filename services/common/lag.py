@@ -10,7 +10,6 @@ shows the trend, and nothing decides "read to the end" from it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -22,6 +21,7 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.core import GaugeMetricFamily
 
+from .periodic import Periodic
 from .snapshot import SnapshotCollector
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,13 @@ class ConsumerLag:
             "Unix time of the last successful lag refresh.",
             registry=registry,
         )
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(
+            "consumer-lag",
+            self.refresh,
+            interval=interval,
+            on_error=self._failed,
+            timeout=max(5.0, interval),
+        )
 
     def _consumers(self) -> list[tuple[str, Any]]:
         out = []
@@ -130,26 +136,14 @@ class ConsumerLag:
         self.collector.replace(lag_families(lag_by_topic(parts)))
         self.refreshed.set(time.time())
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self.refresh(), timeout=max(5.0, self.interval))
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a broker hiccup must not end the loop
-                self.errors.inc()
-                log.warning("consumer lag refresh failed: %s", type(exc).__name__)
-            await asyncio.sleep(self.interval)
+    def _failed(self, exc: Exception) -> None:
+        self.errors.inc()  # a broker hiccup must not end the loop
+        log.warning("consumer lag refresh failed: %s", type(exc).__name__)
 
     async def start(self) -> None:
         """Start the background refresher (after the broker started its consumers)."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="consumer-lag")
+        await self._loop.start()
 
     async def stop(self) -> None:
         """Stop the refresher."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()

@@ -12,8 +12,6 @@ dossiers.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections import defaultdict
@@ -27,6 +25,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import select, union
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.common.periodic import Periodic
 from services.common.snapshot import SnapshotCollector
 from services.common.timeutil import LOCAL_TZ
 
@@ -242,7 +241,9 @@ class ReuseGauges:
             "Unix time of the last successful refresh of the business gauges.",
             registry=registry,
         )
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(
+            "business-gauges", self.refresh, interval=interval, on_error=self._failed
+        )
 
     async def refresh(self) -> None:
         """Recompute every gauge once and publish the new snapshot."""
@@ -257,26 +258,14 @@ class ReuseGauges:
         self.seconds.observe(time.monotonic() - started)
         self.refreshed.set(time.time())
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.refresh()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a failing database must not end the loop
-                self.errors.inc()
-                log.warning("business gauge refresh failed", exc_info=True)
-            await asyncio.sleep(self.interval)
+    def _failed(self, exc: Exception) -> None:
+        self.errors.inc()  # a failing database must not end the loop
+        log.warning("business gauge refresh failed", exc_info=exc)
 
     async def start(self) -> None:
         """Start the background refresher."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="business-gauges")
+        await self._loop.start()
 
     async def stop(self) -> None:
         """Stop the refresher."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
