@@ -13,18 +13,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import ColumnElement
 
+from . import keys as dossier_keys
 from . import tables as t
 from .origins import REUSE_ORIGINS
 
 DossierKey = tuple[str, str]
 DayKey = tuple[str, str, date]  # root, agency, day
 ProcedureDayKey = tuple[str, str, str, date]  # root, agency, procedure, day
-CHUNK = 400
 
 
 def _count_components(*where: ColumnElement[bool]) -> Any:
@@ -62,12 +62,9 @@ def _snapshot_query() -> Any:
 
 async def snapshot(conn: AsyncConnection, keys: Iterable[DossierKey]) -> list[Any]:
     """The contribution-relevant columns of these dossiers as they are now."""
-    d = t.dossiers
-    key_list = sorted(set(keys))
     rows: list[Any] = []
-    for i in range(0, len(key_list), CHUNK):
-        chunk = key_list[i : i + CHUNK]
-        stmt = _snapshot_query().where(tuple_(d.c.root, d.c.dossier_code).in_(chunk))
+    for root, codes in dossier_keys.chunks(keys):
+        stmt = _snapshot_query().where(dossier_keys.of(t.dossiers, root, codes))
         rows.extend((await conn.execute(stmt)).all())
     return rows
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, case, exists, false, func, or_, select, tuple_, update
+from sqlalchemy import and_, case, exists, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from . import keys as dossier_keys
 from . import tables as t
 from .origins import COMPLETED_STATUSES, FILE_ORIGINS, RESULT_SOURCED, REUSE_ORIGINS
 
 DossierKey = tuple[str, str]
-CHUNK = 400
 
 
 def _verified(c: Any) -> Any:
@@ -52,12 +52,12 @@ def _source_unit(c: Any) -> Any:
         .where(d.c.root == c.c.root, d.c.dossier_code == c.c.source_dossier_code)
         .scalar_subquery()
     )
+    # The smallest unit code among the dossiers holding the result (an aggregate rather than
+    # ORDER BY … LIMIT 1, which SQLite answered by walking every result of the root).
     by_result = (
-        select(d.c.agency_code)
-        .join(r, and_(r.c.root == d.c.root, r.c.dossier_code == d.c.dossier_code))
+        select(func.min(d.c.agency_code))
+        .select_from(r.join(d, and_(d.c.root == r.c.root, d.c.dossier_code == r.c.dossier_code)))
         .where(r.c.root == c.c.root, r.c.result_code == c.c.source_result_code)
-        .order_by(d.c.agency_code)
-        .limit(1)
         .scalar_subquery()
     )
     by_document = (
@@ -109,18 +109,13 @@ async def recompute(conn: AsyncConnection, keys: Iterable[DossierKey]) -> None:
     same_st = and_(st.c.root == d.c.root, st.c.dossier_code == d.c.dossier_code)
     status = select(st.c.status).where(same_st).scalar_subquery()
     changed_at = select(st.c.changed_at).where(same_st).scalar_subquery()
-    key_list = sorted(set(keys))
-    for i in range(0, len(key_list), CHUNK):
-        chunk = key_list[i : i + CHUNK]
+    for root, codes in dossier_keys.chunks(keys):
         await conn.execute(
             update(c)
-            .where(
-                tuple_(c.c.root, c.c.dossier_code).in_(chunk),
-                c.c.origin.in_(REUSE_ORIGINS),
-            )
+            .where(dossier_keys.of(c, root, codes), c.c.origin.in_(REUSE_ORIGINS))
             .values(verified=_verified(c), source_unit=_source_unit(c))
         )
-        in_chunk = tuple_(d.c.root, d.c.dossier_code).in_(chunk)
+        in_chunk = dossier_keys.of(d, root, codes)
         await conn.execute(
             update(d)
             .where(in_chunk)

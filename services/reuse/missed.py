@@ -12,7 +12,7 @@ changes, so the outcome does not depend on the order in which scans arrive.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -161,12 +161,19 @@ async def declared_components(
 
 async def refresh_applicants(
     conn: AsyncConnection, applicants: Sequence[str], max_distance: int
-) -> None:
-    """Rewrite the missed-reuse rows of these applicants (dossier counts follow in flags)."""
+) -> set[tuple[str, str]]:
+    """Rewrite the missed-reuse rows of these applicants; returns the dossiers whose count
+    of missed components changed (their `missed_components` column follows in flags)."""
     m = t.missed
     chosen = sorted(set(applicants))
     if not chosen:
-        return
+        return set()
+    old: Counter[tuple[str, str]] = Counter()
+    for i in range(0, len(chosen), CHUNK):
+        stmt = select(m.c.root, m.c.dossier_code).where(
+            m.c.applicant_hash.in_(chosen[i : i + CHUNK])
+        )
+        old.update((root, code) for root, code in await conn.execute(stmt))
     files = await stored_files(conn, chosen)
     declared = await declared_components(conn, chosen)
     rows = []
@@ -198,3 +205,5 @@ async def refresh_applicants(
         await conn.execute(delete(m).where(m.c.applicant_hash.in_(chosen[i : i + CHUNK])))
     if rows:
         await conn.execute(m.insert(), rows)
+    new: Counter[tuple[str, str]] = Counter((str(r["root"]), str(r["dossier_code"])) for r in rows)
+    return {key for key in old.keys() | new.keys() if old[key] != new[key]}

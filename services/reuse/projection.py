@@ -15,14 +15,15 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.internal import Fact
 from services.common.db import insert_ignore, upsert
 from services.common.timeutil import local_date, parse_rfc3339
 
-from . import aggregates, flags, missed
+from . import aggregates, flags, missed, requirement
+from . import keys as dossier_keys
 from . import tables as t
 
 DossierKey = tuple[str, str]
@@ -55,9 +56,12 @@ class Projection:
         """Apply a batch in one transaction; returns how many facts were new.
 
         Steps: claim the event ids; find every dossier the batch may change (its own, those
-        whose reuse claims name what it brings, those of the applicants whose scans it
-        touches); snapshot their contributions; apply the facts; recompute missed reuse and
-        derived columns; add the change in contributions to the per-day aggregates.
+        whose reuse claims name what it brings, those whose required result its procedure
+        assignments change); snapshot their contributions; apply the facts; recompute missed
+        reuse of the applicants whose files it touches (adding the dossiers whose count
+        changes); recompute derived columns; add the change in contributions to the per-day
+        aggregates. Each step reads through an index only what the batch can change, so the
+        cost of a fact does not grow with history.
         """
         if not facts:
             return 0
@@ -78,11 +82,17 @@ class Projection:
             if not fresh:
                 return 0
             keys = await self._touched(conn, fresh)
+            keys |= await requirement.changed_by_assignments(conn, fresh)
             applicants = await self._applicants(conn, fresh)
-            keys |= await self._dossiers_of(conn, applicants)
             before = await aggregates.snapshot(conn, keys)
             await self._write(conn, fresh)
-            await missed.refresh_applicants(conn, sorted(applicants), self.max_distance)
+            # Only the applicants' dossiers whose missed-reuse count changes are recomputed;
+            # the writes above touched none of their contribution columns, so their snapshot
+            # taken now is still the one from before the batch.
+            recounted = await missed.refresh_applicants(conn, sorted(applicants), self.max_distance)
+            extra = recounted - keys
+            before += await aggregates.snapshot(conn, extra)
+            keys |= extra
             await flags.recompute(conn, keys)
             deltas = aggregates.Deltas()
             deltas.add(before, -1)
@@ -95,17 +105,13 @@ class Projection:
     async def _touched(self, conn: AsyncConnection, facts: Sequence[Fact]) -> set[DossierKey]:
         """Dossiers whose derived columns a batch may change."""
         keys: set[DossierKey] = set()
-        c, d = t.components, t.dossiers
+        c = t.components
         # What arrives that reuse claims (in other dossiers) may name, by root.
         named_dossiers: dict[str, set[str]] = defaultdict(set)
         named_results: dict[str, set[str]] = defaultdict(set)
         named_documents: set[str] = set()
-        procedures: dict[str, set[str]] = defaultdict(set)
         for fact in facts:
             root, code, data = fact["root"], fact["dossier_code"], fact["data"]
-            if fact["event_type"] == "procedure.assigned":
-                procedures[root].add(data["procedure_code"])
-                continue
             if code is None:
                 continue
             keys.add((root, code))
@@ -117,12 +123,6 @@ class Projection:
             elif fact["event_type"] in RESULT_EVENTS:
                 named_results[root].add(data["result_code"])
         queries: list[Any] = []
-        for root, codes in procedures.items():
-            queries += _in_chunks(
-                select(d.c.root, d.c.dossier_code).where(d.c.root == root),
-                d.c.procedure_code,
-                codes,
-            )
         for root, codes in named_dossiers.items():
             queries += _in_chunks(
                 select(c.c.root, c.c.dossier_code).where(c.c.root == root),
@@ -162,14 +162,10 @@ class Projection:
             (f["root"], str(f["dossier_code"])) for f in facts if f["event_type"] in declaring
         }
         scanned_before: set[DossierKey] = set()
-        key_list = sorted(intake_keys)
-        for i in range(0, len(key_list), CHUNK):
+        for root, codes in dossier_keys.chunks(intake_keys):
             stmt = (
                 select(s.c.root, s.c.dossier_code)
-                .where(
-                    tuple_(s.c.root, s.c.dossier_code).in_(key_list[i : i + CHUNK]),
-                    s.c.stored.is_(True),
-                )
+                .where(dossier_keys.of(s, root, codes), s.c.stored.is_(True))
                 .distinct()
             )
             scanned_before.update((r, k) for r, k in await conn.execute(stmt))
@@ -179,25 +175,12 @@ class Projection:
             if (h := f["data"]["applicant"].get("id_hash"))
             and ((f["root"], f["dossier_code"]) in scanned_before | with_files)
         }
-        key_list = sorted(with_files | scanned_before)
-        for i in range(0, len(key_list), CHUNK):
+        for root, codes in dossier_keys.chunks(with_files | scanned_before):
             stmt = select(d.c.applicant_hash).where(
-                tuple_(d.c.root, d.c.dossier_code).in_(key_list[i : i + CHUNK]),
-                d.c.applicant_hash.is_not(None),
+                dossier_keys.of(d, root, codes), d.c.applicant_hash.is_not(None)
             )
             applicants.update((await conn.execute(stmt)).scalars())
         return applicants
-
-    async def _dossiers_of(self, conn: AsyncConnection, applicants: set[str]) -> set[DossierKey]:
-        d = t.dossiers
-        out: set[DossierKey] = set()
-        hashes = sorted(applicants)
-        for i in range(0, len(hashes), CHUNK):
-            stmt = select(d.c.root, d.c.dossier_code).where(
-                d.c.applicant_hash.in_(hashes[i : i + CHUNK])
-            )
-            out.update((r, k) for r, k in await conn.execute(stmt))
-        return out
 
     # -- writes, one statement per kind of row for the whole batch ------------------------
 
@@ -280,12 +263,12 @@ class Projection:
         if not facts:
             return
         d = t.dossiers
-        keys = sorted({(f["root"], str(f["dossier_code"])) for f in facts})
+        keys = {(f["root"], str(f["dossier_code"])) for f in facts}
         current: dict[DossierKey, tuple[str, str]] = {}
-        for i in range(0, len(keys), CHUNK):
+        for root, codes in dossier_keys.chunks(keys):
             stmt = select(
                 d.c.root, d.c.dossier_code, d.c.intake_occurred_at, d.c.intake_event_id
-            ).where(tuple_(d.c.root, d.c.dossier_code).in_(keys[i : i + CHUNK]))
+            ).where(dossier_keys.of(d, root, codes))
             for root, code, occurred, event_id in await conn.execute(stmt):
                 current[(root, code)] = (occurred, event_id)
         winners: dict[DossierKey, Fact] = {}
@@ -321,14 +304,10 @@ class Projection:
             )
             await conn.execute(stmt, updates)
         # A correction replaces the intake components; supplements stay.
-        replaced = sorted(winners)
         c = t.components
-        for i in range(0, len(replaced), CHUNK):
+        for root, codes in dossier_keys.chunks(winners):
             await conn.execute(
-                delete(c).where(
-                    tuple_(c.c.root, c.c.dossier_code).in_(replaced[i : i + CHUNK]),
-                    c.c.intake.is_(True),
-                )
+                delete(c).where(dossier_keys.of(c, root, codes), c.c.intake.is_(True))
             )
         await self._put_components(
             conn,
@@ -405,10 +384,9 @@ class Projection:
             held = latest.get(key)
             if held is None or not _later(held["data"]["changed_at"], fact["data"]["changed_at"]):
                 latest[key] = fact
-        keys = sorted(latest)
-        for i in range(0, len(keys), CHUNK):
+        for root, codes in dossier_keys.chunks(latest):
             stmt = select(st.c.root, st.c.dossier_code, st.c.changed_at).where(
-                tuple_(st.c.root, st.c.dossier_code).in_(keys[i : i + CHUNK])
+                dossier_keys.of(st, root, codes)
             )
             for root, code, changed_at in await conn.execute(stmt):
                 if _later(changed_at, latest[(root, code)]["data"]["changed_at"]):

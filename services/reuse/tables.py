@@ -44,6 +44,8 @@ assignments = Table(
     Column("citizen_facing", Boolean, nullable=False),
     Column("result_document_required", Boolean, nullable=False),
 )
+# Every assignment of a procedure in a root: whether any of them requires a result document.
+Index("ix_reuse_assignments_procedure", assignments.c.root, assignments.c.procedure_code)
 
 dossiers = Table(
     "reuse_dossiers",
@@ -83,7 +85,13 @@ dossiers = Table(
 )
 Index("ix_reuse_dossiers_period", dossiers.c.root, dossiers.c.received_date, dossiers.c.agency_code)
 Index("ix_reuse_dossiers_applicant", dossiers.c.applicant_hash)
-Index("ix_reuse_dossiers_procedure", dossiers.c.root, dossiers.c.procedure_code)
+# A procedure assignment changes the dossiers of one unit and procedure (see requirement.py).
+Index(
+    "ix_reuse_dossiers_procedure",
+    dossiers.c.root,
+    dossiers.c.procedure_code,
+    dossiers.c.agency_code,
+)
 
 # The latest status of each dossier, kept even when it arrives before the dossier itself.
 statuses = Table(
@@ -250,3 +258,5 @@ results = Table(
     Column("scanned", Boolean, nullable=False, default=False),
     Column("pushed", Boolean, nullable=False, default=False),
 )
+# Reuse claims name a result by its code, usually without its dossier.
+Index("ix_reuse_results_code", results.c.root, results.c.result_code, results.c.dossier_code)

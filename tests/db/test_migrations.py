@@ -128,7 +128,8 @@ def test_cli_upgrade_then_current(tmp_path: Path) -> None:
     runner = CliRunner()
     before = runner.invoke(app, ["db", "current", "--var-dir", str(tmp_path)])
     assert before.exit_code == 1, before.output
-    assert "needs reuse_0001" in before.output
+    (head,) = migrations.expected_heads("reuse")
+    assert f"needs {head}" in before.output
     up = runner.invoke(app, ["db", "upgrade", "--var-dir", str(tmp_path)])
     assert up.exit_code == 0, up.output
     after = runner.invoke(app, ["db", "current", "--var-dir", str(tmp_path)])
@@ -154,19 +155,23 @@ def test_next_revision_is_numbered_per_service() -> None:
 
 @pytest.mark.parametrize("kind", BACKENDS)
 def test_tables_created_before_migrations_are_adopted(kind: str, fresh_url: FreshUrl) -> None:
-    """A database made by the former start-up `create_all` is stamped, not created again."""
-    from services.common.db import create_tables
+    """A database made by the former start-up `create_all` (the first revision's tables, no
+    version table) is stamped at the first revision, then upgraded, not created again."""
+    from sqlalchemy import text
 
     url = fresh_url(kind)
+    migrations.upgrade("reuse", url, "reuse_0001")
 
-    async def create() -> None:
+    async def forget_version() -> None:
         engine = make_engine(url)
         try:
-            await create_tables(engine, METADATA["reuse"])
+            async with engine.begin() as conn:
+                await conn.execute(text(f"DROP TABLE {migrations.version_table('reuse')}"))
         finally:
             await engine.dispose()
 
-    asyncio.run(create())
+    asyncio.run(forget_version())
+    assert migrations.current("reuse", url) == set()
     migrations.upgrade("reuse", url)
     assert migrations.current("reuse", url) == migrations.expected_heads("reuse")
     migrations.check("reuse", url)
