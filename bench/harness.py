@@ -1,9 +1,10 @@
 """What every benchmark suite needs: its own stack on its own ports, preloaded topics,
 services started and stopped, counters read, and peak memory of each process.
 
-The broker runs with in-memory storage here: Tansu on SeaweedFS caps producing at about
-15,000 messages/s on this machine, so with it the suites would measure Tansu's storage, not
-the services. What is durable in these measurements is each service's database.
+The broker runs with in-memory storage in most suites: Tansu on SeaweedFS caps producing at
+about 15,000 messages/s on this machine, so with it those suites would measure Tansu's
+storage, not the services; what is durable there is each service's database. The `province`
+suite runs on the durable `s3://` storage that `make up` uses.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from reuse_tracker.stack import LocalStack, StackConfig, StackPorts, TopicSpec, default_topics
 from reuse_tracker.system import SystemConfig, instance_name, instance_ports, scrape_all
@@ -108,14 +110,17 @@ class Bench:
 
 @contextmanager
 def bench_stack(
-    roots: Sequence[str] = ("H44",), extra_topics: Sequence[str] = ()
+    roots: Sequence[str] = ("H44",),
+    extra_topics: Sequence[str] = (),
+    broker_storage: Literal["memory", "s3"] = "memory",
 ) -> Iterator[Bench]:
-    """SeaweedFS and Tansu (in-memory topics) on the benchmark ports, in a scratch folder."""
+    """SeaweedFS and Tansu on the benchmark ports, in a scratch folder: topics in memory,
+    or (`broker_storage="s3"`, the default of `make up`) durable in SeaweedFS."""
     work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     ports = bench_ports()
     topics = [*default_topics(roots), *(TopicSpec(t) for t in extra_topics)]
     stack = LocalStack(
-        StackConfig(var_dir=work, ports=ports, broker_storage="memory", roots=tuple(roots))
+        StackConfig(var_dir=work, ports=ports, broker_storage=broker_storage, roots=tuple(roots))
     )
     stack.start_infra(topics)
     try:

@@ -17,6 +17,7 @@ SUITES: dict[str, str] = {
     "memory": "bench.memory",
     "digitizer": "bench.digitizer",
     "queries": "bench.queries",
+    "province": "bench.province",
 }
 
 

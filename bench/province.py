@@ -1,0 +1,319 @@
+"""A province-year through the stack users run, until the auditor API is exact.
+
+The simulator's province (its default catalogue: 116 units) with the mix a real province
+has: results before their dossier, reuse claims naming earlier results, documents and
+dossiers, corrections, statuses, out-of-period dossiers, 1% of events delivered twice,
+invalid events; and its catalogue events (unit registrations, procedure assignments) spread
+through the stream, as catalogue updates arrive in practice, rather than all first. Files
+are kept few (the digitizer has its own suite): a fraction of a percent of components and
+results carry a scan.
+
+Each measurement gets a fresh stack on the default durable broker storage (`s3://` in
+SeaweedFS, as `make up`), the three services, and a database (SQLite files, as `make up`,
+or a fresh PostgreSQL database). A separate process publishes the events; the clock of
+`time_to_exact_s` starts when it has finished and stops when `/v1/indicators` answers the
+simulator's ground truth for every unit.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reuse_tracker.simulator import Scenario, generate, parse_rates
+from reuse_tracker.simulator.generate import Outgoing
+from reuse_tracker.simulator.publish import truth_document
+from reuse_tracker.system import progress
+
+from .harness import Bench, BenchError, bench_stack, cpu_seconds, database, var_dir
+from .publisher import write_events
+
+SIZES = {False: 600_000, True: 60_000}  # dossiers
+ROOT = "H44"
+SEED = 12
+PERIOD = (date(2026, 1, 1), date(2026, 12, 31))
+# The simulator's defaults, with few files (see the module docstring).
+RATES = "scanned=0.004,result_scanned=0.004,e_result_file_url=1.0"
+CATALOGUE = ("agency.registered", "procedure.assigned", "duplicate:agency.registered")
+TARGETS = {
+    "sqlite.time_to_exact_s": "<= 600",
+    "sqlite.events_per_s": ">= 4,000",
+    "sqlite.slowdown_last_vs_first": "<= 1.5",
+}
+UNITS = {
+    "time_to_exact_s": "s",
+    "events_per_s": "events/s",
+    "publish_events_per_s": "events/s",
+    "cpu_s": "s",
+}
+TIMEOUT_S = 3600.0
+
+
+def spread_catalogue(scenario: Scenario, seed: int = SEED) -> list[Outgoing]:
+    """The scenario's events with every catalogue event moved to a random place in the
+    stream (seeded), dossier events keeping their order."""
+    rng = random.Random(seed)
+    catalogue = [e for e, k in zip(scenario.events, scenario.kinds, strict=True) if k in CATALOGUE]
+    rest = [e for e, k in zip(scenario.events, scenario.kinds, strict=True) if k not in CATALOGUE]
+    places = sorted(rng.randrange(len(rest) + 1) for _ in catalogue)
+    rng.shuffle(catalogue)
+    out: list[Outgoing] = []
+    at = 0
+    for place, event in zip(places, catalogue, strict=True):
+        out.extend(rest[at:place])
+        out.append(event)
+        at = place
+    out.extend(rest[at:])
+    return out
+
+
+@dataclass
+class Sampler:
+    """Facts applied by reuse over time, and CPU seconds per process."""
+
+    samples: list[tuple[float, int]] = field(default_factory=list)
+
+    def take(self, applied: int) -> None:
+        """Record the applied-facts counter now."""
+        self.samples.append((time.monotonic(), applied))
+
+    def rates_by_tenth(self) -> list[float]:
+        """Facts per second in each tenth of the facts (from the first to the last fact)."""
+        moving = [(t, n) for t, n in self.samples if n > 0]
+        if len(moving) < 2:
+            return []
+        total = moving[-1][1]
+        out = []
+        for tenth in range(10):
+            lo, hi = total * tenth / 10, total * (tenth + 1) / 10
+            t0 = _time_at(moving, lo)
+            t1 = _time_at(moving, hi)
+            out.append(round((hi - lo) / max(t1 - t0, 1e-3), 1))
+        return out
+
+
+def _time_at(samples: Sequence[tuple[float, int]], count: float) -> float:
+    """When the counter reached `count` (linear between samples)."""
+    prev_t, prev_n = samples[0]
+    for t, n in samples:
+        if n >= count:
+            if n == prev_n:
+                return t
+            return prev_t + (t - prev_t) * (count - prev_n) / (n - prev_n)
+        prev_t, prev_n = t, n
+    return samples[-1][0]
+
+
+def _upload_files(bench: Bench, events: Sequence[Outgoing]) -> int:
+    from minio import Minio
+
+    cfg = bench.stack.config
+    host = bench.ports.s3_endpoint.split("://", 1)[1]
+    store = Minio(host, access_key=cfg.s3_access_key, secret_key=cfg.s3_secret_key, secure=False)
+    count = 0
+    for event in events:
+        for key, blob, content_type in event.files:
+            store.put_object("inbox", key, io.BytesIO(blob), len(blob), content_type)
+            count += 1
+    return count
+
+
+def _token(cfg_var: Path, database_url: str | None) -> str:
+    env = {"PATH": "/usr/bin:/bin"}
+    if database_url:
+        env["TRACKER_DATABASE_URL"] = database_url
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reuse_tracker",
+            "token",
+            "create",
+            "--role",
+            "auditor",
+            "--name",
+            "bench",
+            "--var-dir",
+            str(cfg_var),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env=env,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _mismatches(client: httpx.Client, token: str, truth: dict[str, Any]) -> list[str]:
+    """Units whose /v1/indicators differs from the ground truth (or does not answer)."""
+    wrong = []
+    headers = {"Authorization": f"Bearer {token}"}
+    for unit, expected in truth["units"].items():
+        params = {"unit": unit, "from": PERIOD[0].isoformat(), "to": PERIOD[1].isoformat()}
+        r = client.get("/v1/indicators", params=params, headers=headers)
+        if r.status_code != 200:
+            wrong.append(f"{unit} ({r.status_code})")
+            continue
+        got = {k: v for k, v in r.json().items() if k != "units"}
+        if got != expected:
+            wrong.append(unit)
+    return wrong
+
+
+def measure(
+    db: str, instances: int, scenario: Scenario, events: list[Outgoing], work: Path
+) -> dict[str, Any]:
+    """One province-year on a fresh durable stack; see the module docstring."""
+    truth = truth_document(scenario)
+    events_file = work / "events.bin"
+    write_events(events_file, ((e.key, e.value) for e in events))
+    with bench_stack((ROOT,), broker_storage="s3") as bench:
+        files = _upload_files(bench, events)
+        with database(db, bench.work, f"province{instances}") as url:
+            folder = var_dir(bench.work, f"{db}-x{instances}")
+            cfg = bench.system(folder, url, {}, instances)
+            bench.start(cfg, ["ingest", "digitizer", "reuse"])
+            token = _token(folder, url)
+            service_pids = bench.pids()
+            infra = {"broker": bench.stack.broker, "s3": bench.stack.s3}
+            infra_pids = {n: p.pid for n, p in infra.items() if p is not None and p.pid}
+            cpu0 = _cpu(service_pids, infra_pids)
+            sampler = Sampler()
+            began = time.monotonic()
+            publisher = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.publisher",
+                    str(events_file),
+                    "--bootstrap",
+                    bench.ports.kafka_bootstrap,
+                    "--topic",
+                    scenario.topic,
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                while publisher.poll() is None:
+                    sampler.take(progress(bench.ports, instances).applied)
+                    bench.check_alive()
+                    _deadline(began)
+                    time.sleep(1.0)
+                out, _ = publisher.communicate()
+                if publisher.returncode != 0:
+                    raise BenchError(f"the publisher failed with {publisher.returncode}")
+                published = json.loads(out.strip().splitlines()[-1])
+                published_at = time.monotonic()
+                base = f"http://127.0.0.1:{bench.ports.api}"
+                with httpx.Client(base_url=base, trust_env=False, timeout=60) as client:
+                    wrong = _wait_exact(
+                        bench, client, token, truth, len(events), sampler, instances, began
+                    )
+                exact_at = time.monotonic()
+            finally:
+                if publisher.poll() is None:
+                    publisher.kill()
+            cpu1 = _cpu(service_pids, infra_pids)
+            bench.stop_services()
+    by_tenth = sampler.rates_by_tenth()
+    seconds = exact_at - began
+    return {
+        "broker_storage": "s3",
+        "database": "postgresql" if db == "postgres" else "sqlite",
+        "instances": instances,
+        "events": len(events),
+        "files": files,
+        "units": len(truth["units"]),
+        "publish_events_per_s": round(published["events"] / published["seconds"]),
+        "publish_s": round(published["seconds"], 1),
+        "time_to_exact_s": round(exact_at - published_at, 1),
+        "total_s": round(seconds, 1),
+        "events_per_s": round(len(events) / seconds),
+        "facts_per_s_by_tenth": by_tenth,
+        "slowdown_last_vs_first": round(by_tenth[0] / by_tenth[-1], 2) if by_tenth else None,
+        "cpu_s": {name: round(cpu1[name] - cpu0.get(name, 0.0), 1) for name in cpu1},
+        "exact": not wrong,
+    }
+
+
+def _cpu(services: dict[str, int], infra: dict[str, int]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, pid in {**services, **infra}.items():
+        kind = name.split("-")[0]
+        out[kind] = out.get(kind, 0.0) + cpu_seconds([pid])
+    return out
+
+
+def _deadline(began: float) -> None:
+    if time.monotonic() - began > TIMEOUT_S:
+        raise BenchError(f"the province was not exact within {TIMEOUT_S:.0f} s")
+
+
+def _wait_exact(
+    bench: Bench,
+    client: httpx.Client,
+    token: str,
+    truth: dict[str, Any],
+    published: int,
+    sampler: Sampler,
+    instances: int,
+    began: float,
+) -> list[str]:
+    """Sample until every event is processed, then until the API is exact."""
+    while True:
+        now = progress(bench.ports, instances)
+        sampler.take(now.applied)
+        bench.check_alive()
+        _deadline(began)
+        if now.applied >= now.accepted > 0 and now.handled >= published and _settled(sampler):
+            wrong = _mismatches(client, token, truth)
+            if not wrong:
+                return wrong
+            print(f"  not exact yet: {len(wrong)} units, e.g. {wrong[:3]}", file=sys.stderr)
+        time.sleep(1.0)
+
+
+def _settled(sampler: Sampler) -> bool:
+    """The applied counter has not moved for three samples."""
+    last = [n for _, n in sampler.samples[-3:]]
+    return len(last) == 3 and len(set(last)) == 1
+
+
+def scenario_for(quick: bool) -> tuple[Scenario, list[Outgoing]]:
+    """The simulated province and its events with the catalogue spread through them."""
+    scenario = generate(ROOT, SIZES[quick], SEED, parse_rates(RATES), PERIOD)
+    return scenario, spread_catalogue(scenario)
+
+
+def run(*, quick: bool = False) -> dict[str, Any]:
+    """SQLite with one instance of each service, then PostgreSQL with 1, 2 and 4."""
+    import tempfile
+
+    began = time.monotonic()
+    scenario, events = scenario_for(quick)
+    print(
+        f"  province: {len(events):,} events generated in {time.monotonic() - began:.0f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    out: dict[str, Any] = {"dossiers": SIZES[quick]}
+    with tempfile.TemporaryDirectory(prefix="tracker-province-") as tmp:
+        for db, instances in (("sqlite", 1), ("postgres", 1)):
+            label = "sqlite" if db == "sqlite" else f"postgresql.x{instances}"
+            result = measure(db, instances, scenario, events, Path(tmp))
+            print(f"  province {label}: {result}", file=sys.stderr, flush=True)
+            out[label] = result
+    return out
