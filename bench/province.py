@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import json
-import random
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ import httpx
 from reuse_tracker.simulator import Scenario, generate, parse_rates
 from reuse_tracker.simulator.generate import Outgoing
 from reuse_tracker.simulator.publish import truth_document
+from reuse_tracker.simulator.spread import spread_catalogue
 from reuse_tracker.system import progress
 
 from .harness import Bench, BenchError, bench_stack, cpu_seconds, database, var_dir
@@ -45,7 +45,6 @@ SEED = 12
 PERIOD = (date(2026, 1, 1), date(2026, 12, 31))
 # The simulator's defaults, with few files (see the module docstring).
 RATES = "scanned=0.004,result_scanned=0.004,e_result_file_url=1.0"
-CATALOGUE = ("agency.registered", "procedure.assigned", "duplicate:agency.registered")
 TARGETS = {
     "sqlite.time_to_exact_s": "<= 600",
     "sqlite.events_per_s": ">= 4,000",
@@ -58,24 +57,8 @@ UNITS = {
     "cpu_s": "s",
 }
 TIMEOUT_S = 3600.0
-
-
-def spread_catalogue(scenario: Scenario, seed: int = SEED) -> list[Outgoing]:
-    """The scenario's events with every catalogue event moved to a random place in the
-    stream (seeded), dossier events keeping their order."""
-    rng = random.Random(seed)
-    catalogue = [e for e, k in zip(scenario.events, scenario.kinds, strict=True) if k in CATALOGUE]
-    rest = [e for e, k in zip(scenario.events, scenario.kinds, strict=True) if k not in CATALOGUE]
-    places = sorted(rng.randrange(len(rest) + 1) for _ in catalogue)
-    rng.shuffle(catalogue)
-    out: list[Outgoing] = []
-    at = 0
-    for place, event in zip(places, catalogue, strict=True):
-        out.extend(rest[at:place])
-        out.append(event)
-        at = place
-    out.extend(rest[at:])
-    return out
+# Extra environment of the services (empty: their defaults, as users run them).
+SERVICE_ENV: dict[str, str] = {}
 
 
 @dataclass
@@ -183,7 +166,7 @@ def measure(
         files = _upload_files(bench, events)
         with database(db, bench.work, f"province{instances}") as url:
             folder = var_dir(bench.work, f"{db}-x{instances}")
-            cfg = bench.system(folder, url, {}, instances)
+            cfg = bench.system(folder, url, dict(SERVICE_ENV), instances)
             bench.start(cfg, ["ingest", "digitizer", "reuse"])
             token = _token(folder, url)
             service_pids = bench.pids()
@@ -295,7 +278,7 @@ def _settled(sampler: Sampler) -> bool:
 def scenario_for(quick: bool) -> tuple[Scenario, list[Outgoing]]:
     """The simulated province and its events with the catalogue spread through them."""
     scenario = generate(ROOT, SIZES[quick], SEED, parse_rates(RATES), PERIOD)
-    return scenario, spread_catalogue(scenario)
+    return scenario, spread_catalogue(scenario, SEED)
 
 
 def run(*, quick: bool = False) -> dict[str, Any]:
