@@ -228,6 +228,8 @@ async def test_twenty_readers_during_a_replay_see_no_error_and_then_the_truth(
         await asyncio.gather(*clients)
         await holder
     replay_s = time.monotonic() - replay_began
+    wal = cfg.var_dir / "reuse.db-wal"
+    wal_mb = wal.stat().st_size / 2**20 if wal.exists() else 0.0
 
     answered = sum(tally.statuses.values())
     print(
@@ -235,7 +237,7 @@ async def test_twenty_readers_during_a_replay_see_no_error_and_then_the_truth(
         f"(generated in {generated_s:.0f} s) under {CLIENTS} readers: {answered} answers "
         f"({answered / replay_s:.0f}/s, {tally.while_writing} while writing, "
         f"{tally.while_locked} while the lock was held {LOCK_HOLD_S:.0f} s), statuses "
-        f"{dict(tally.statuses)}, slowest {tally.slowest_s:.1f} s"
+        f"{dict(tally.statuses)}, slowest {tally.slowest_s:.1f} s; WAL {wal_mb:.1f} MiB"
     )
     assert tally.statuses == Counter({200: answered}), tally.errors
     assert tally.while_writing >= 10 * CLIENTS  # the load really ran alongside the writes
