@@ -15,9 +15,10 @@ WRITER_BUSY_TIMEOUT_S = 30.0
 # being recovered or reset, which takes milliseconds.
 READER_BUSY_TIMEOUT_S = 5.0
 # Request handlers get their own pool, so a busy projection never holds the connections an
-# auditor request needs (20 concurrent requests without waiting).
-READER_POOL_SIZE = 10
-READER_MAX_OVERFLOW = 10
+# auditor request needs: up to 20 at once, of which only 5 stay open when idle (on PostgreSQL
+# every instance's connections count against max_connections).
+READER_POOL_SIZE = 5
+READER_MAX_OVERFLOW = 15
 
 
 def make_engine(
