@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry
 
 from schemas.internal import decode
 from services.common.broker import kafka_security, make_broker
-from services.common.db import make_engine
+from services.common.db import make_engine, make_read_engine
 from services.common.logs import setup_logging
 from services.common.migrations import ensure_schema_current
 from services.common.retry import retry_with_backoff
@@ -25,6 +25,7 @@ from .gauges import ReuseGauges
 from .metrics import ReuseMetrics
 from .projection import Projection
 from .settings import ReuseSettings
+from .token_usage import BUSY_TIMEOUT_S, TokenUsage
 
 API_DESCRIPTION = (
     "The national portal's digitization indicators (22 points) computed from the events, "
@@ -44,13 +45,25 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
     broker = make_broker(
         settings.kafka_bootstrap, "tracker-reuse", registry, security=kafka_security(settings)
     )
-    engine = make_engine(settings.database_url_for("reuse"))
+    url = settings.database_url_for("reuse")
+    engine = make_engine(url)
+    # The auditor API reads through its own read-only engine and pool: a request never takes
+    # the write lock, so it neither waits for nor fails behind the projection's batches.
+    read_engine = make_read_engine(url)
     projection = Projection(engine, max_distance=settings.missed_reuse_max_distance)
     gauges = ReuseGauges(
         engine, registry, interval=settings.metrics_interval, as_of=settings.gauges_as_of
     )
     # Both subscribers write one projection; on SQLite one writer at a time avoids lock waits.
     write_lock = asyncio.Lock()
+    # Tokens' last use: noted by requests, written in the background between batches.
+    usage_engine = make_engine(url, busy_timeout=BUSY_TIMEOUT_S, pool_size=1, max_overflow=0)
+    usage = TokenUsage(
+        usage_engine,
+        interval=settings.token_usage_interval,
+        lock=write_lock,
+        on_error=lambda _e: metrics.token_usage_errors.inc(),
+    )
 
     async def apply(topic: str, msg: KafkaMessage) -> None:
         facts = [decode(r.value) for r in msg.raw_message]
@@ -98,10 +111,13 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
     async def startup() -> None:
         await ensure_schema_current(engine, "reuse")
         await gauges.start()
+        await usage.start()
 
     async def shutdown() -> None:
+        await usage.stop()
         await gauges.stop()
-        await engine.dispose()
+        for each in (read_engine, usage_engine, engine):
+            await each.dispose()
 
     return build_http_app(
         title="reuse-tracker auditor API",
@@ -110,7 +126,13 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         registry=registry,
         on_startup=[startup, *archive_hooks],
         on_shutdown=[shutdown],
-        routers=[api_router(engine, default_policy=settings.denominator_policy)],
+        routers=[
+            api_router(
+                read_engine,
+                default_policy=settings.denominator_policy,
+                on_token_use=usage.seen,
+            )
+        ],
         openapi=True,
         lag_interval=settings.metrics_interval,
     )

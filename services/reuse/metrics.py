@@ -29,6 +29,12 @@ class ReuseMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=registry,
         )
+        self.token_usage_errors = Counter(
+            "tracker_reuse_token_usage_errors_total",
+            "Failed background writes of API tokens' last use (kept and retried; never a "
+            "request's error).",
+            registry=registry,
+        )
         # Zero series from the start, so rate() and alerts see the first error.
         for dependency in DEPENDENCIES:
             self.dependency_errors.labels(dependency)

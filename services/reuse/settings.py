@@ -28,6 +28,12 @@ class ReuseSettings(CommonSettings):
         description="Which dossiers of the period form the denominators: all received (the "
         "portal's practice), only completed ones, or only those needing a result document.",
     )
+    token_usage_interval: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds between writes of the API tokens' last use (`token list`), "
+        "which requests only note in memory so that a read never writes.",
+    )
     # The day the business gauges report for (current month and year); default: today in
     # Vietnam. Set it to replay a past period, e.g. a simulated one.
     gauges_as_of: date | None = None

@@ -11,8 +11,9 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, Integer, Row, String, Table, select, update
@@ -28,8 +29,6 @@ ROLE_AUDITOR = "auditor"
 PROVINCE_PREFIX = "province:"
 # A root is the top of a tree, so its code has no dot (CONTRACT.md agency_code, minus ".").
 ROOT_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
-# Writing last_used_at on every request would turn reads into writes; once a minute is enough.
-LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 tokens = Table(
     "reuse_tokens",
@@ -161,8 +160,14 @@ async def revoke_token(engine: AsyncEngine, token_id: int) -> TokenRecord | None
     return None if row is None else _record(row)
 
 
-async def authenticate(engine: AsyncEngine, token: str) -> Role | None:
-    """The role of a valid, unrevoked token; None for anything else."""
+async def authenticate(
+    engine: AsyncEngine, token: str, on_use: Callable[[int], None] | None = None
+) -> Role | None:
+    """The role of a valid, unrevoked token; None for anything else.
+
+    Only reads: `on_use(token id)` is told of each successful use, and records it elsewhere
+    (services/reuse/token_usage.py), so checking a token never writes to the database.
+    """
     if not TOKEN_PATTERN.fullmatch(token):
         return None
     digest = token_hash(token)
@@ -174,7 +179,6 @@ async def authenticate(engine: AsyncEngine, token: str) -> Role | None:
                     tokens.c.role,
                     tokens.c.token_sha256,
                     tokens.c.revoked_at,
-                    tokens.c.last_used_at,
                 ).where(tokens.c.token_sha256 == digest)
             )
         ).first()
@@ -188,14 +192,6 @@ async def authenticate(engine: AsyncEngine, token: str) -> Role | None:
         role = Role.parse(row.role)
     except InvalidRole:
         return None
-    now = _now()
-    if row.last_used_at is None or now - datetime.fromisoformat(row.last_used_at) >= (
-        LAST_USED_GRANULARITY
-    ):
-        async with engine.begin() as conn:
-            await conn.execute(
-                update(tokens)
-                .where(tokens.c.id == row.id)
-                .values(last_used_at=now.isoformat(timespec="seconds"))
-            )
+    if on_use is not None:
+        on_use(int(row.id))
     return role

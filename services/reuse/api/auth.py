@@ -29,15 +29,21 @@ def _unauthorized(message: str, error: str | None = None) -> HTTPException:
     )
 
 
-def authenticator(engine: AsyncEngine) -> Authenticator:
-    """A dependency that turns the request's bearer token into its role, or answers 401."""
+def authenticator(
+    engine: AsyncEngine, on_use: Callable[[int], None] | None = None
+) -> Authenticator:
+    """A dependency that turns the request's bearer token into its role, or answers 401.
+
+    It only reads (`engine` should be a read-only one); each accepted token's id goes to
+    `on_use`, which records the last use without the request writing (token_usage.py).
+    """
 
     async def authenticate(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Role:
         if credentials is None:
             raise _unauthorized("a bearer token is required: Authorization: Bearer <token>")
-        role = await tokens.authenticate(engine, credentials.credentials)
+        role = await tokens.authenticate(engine, credentials.credentials, on_use)
         if role is None:
             raise _unauthorized("the token is invalid or revoked", "invalid_token")
         return role

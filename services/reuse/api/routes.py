@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: FastAPI reads the endpoints' annot
 they name dependencies local to `api_router`, which only evaluated annotations can see.
 """
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
@@ -47,11 +48,20 @@ def _unknown(unit: str) -> HTTPException:
 
 
 def api_router(
-    engine: AsyncEngine, reader: IndicatorReader | None = None, *, default_policy: str = "received"
+    engine: AsyncEngine,
+    reader: IndicatorReader | None = None,
+    *,
+    default_policy: str = "received",
+    on_token_use: Callable[[int], None] | None = None,
 ) -> APIRouter:
-    """The /v1 endpoints, reading the projection through `engine` (and `reader`)."""
+    """The /v1 endpoints, reading the projection through `engine` (and `reader`).
+
+    The service passes a read-only engine (services.common.db.make_read_engine): no request
+    takes the write lock, so none waits or fails while the projection writes. Each accepted
+    token's id goes to `on_token_use` (the service's TokenUsage.seen).
+    """
     source = reader or IndicatorReader(engine)
-    authenticate = authenticator(engine)
+    authenticate = authenticator(engine, on_token_use)
     router = APIRouter(prefix="/v1", tags=["auditor"], responses=ERRORS)
     Auth = Annotated[Role, Depends(authenticate)]
     Scope = Annotated[Period, Depends(period)]

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.common.db import make_engine
+from services.common.db import make_engine, make_read_engine
 from services.reuse.api import api_router
 from services.reuse.indicators import METRICS, IndicatorReader
 from services.reuse.tokens import create_token, revoke_token
@@ -66,6 +66,7 @@ async def province(
 async def _served(kind: str, url: str, var_dir: Path) -> AsyncIterator[Province]:
     """Build the data, create tokens and a client; dispose of them afterwards."""
     engine = make_engine(url)
+    read_engine = make_read_engine(url)  # what the service serves the API through
     try:
         await data.build(engine)
         found: dict[str, str] = {}
@@ -78,11 +79,12 @@ async def _served(kind: str, url: str, var_dir: Path) -> AsyncIterator[Province]
             record, found[who] = await create_token(engine, role, who)
             if who == "revoked":
                 await revoke_token(engine, record.id)
-        reader = IndicatorReader(engine)
+        reader = IndicatorReader(read_engine)
         app = FastAPI()
-        app.include_router(api_router(engine, reader))
+        app.include_router(api_router(read_engine, reader))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
             yield Province(kind, url, var_dir, engine, client, reader, found)
     finally:
+        await read_engine.dispose()
         await engine.dispose()

@@ -15,6 +15,7 @@ from services.reuse import app as reuse_app
 from services.reuse import tables
 from services.reuse.settings import ReuseSettings
 from services.reuse.tokens import create_token
+from tests.unit.api.test_reads_never_write import WRITE, statements
 
 
 @pytest.fixture
@@ -77,3 +78,19 @@ async def test_metrics_and_health_are_open_the_api_is_not(
     )
     assert with_token.status_code == 404  # an empty database has seen no unit
     assert (await client.get("/docs")).status_code == 404  # no pages loading outside scripts
+
+
+async def test_the_services_requests_only_read(served: tuple[httpx.AsyncClient, str]) -> None:
+    """The service's own app checks tokens and answers through its read-only engine: no
+    INSERT, UPDATE or DELETE while it serves, even for a token never used before."""
+    client, token = served
+    query = {"unit": "H44", "from": "2026-01-01", "to": "2026-01-31"}
+    with statements() as seen:
+        for path in ("/v1/indicators", "/v1/reuse", "/v1/missed-reuse", "/v1/explain"):
+            extra = {"indicator": "REUSED_DIGITIZED_DATA"} if path == "/v1/explain" else {}
+            r = await client.get(
+                path, params={**query, **extra}, headers={"Authorization": f"Bearer {token}"}
+            )
+            assert r.status_code == 404, r.text  # past the token check: the unit is unknown
+    assert seen  # the token and the unit were looked up
+    assert [s for s in seen if WRITE.match(s)] == []

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from reuse_tracker.cli import app as cli
-from services.common.db import make_engine
+from services.common.db import make_engine, make_read_engine
+from services.reuse.token_usage import TokenUsage
 from services.reuse.tokens import (
     TOKEN_PATTERN,
     InvalidRole,
@@ -35,11 +36,18 @@ def create(var_dir: Path, *args: str) -> str:
 
 
 def check(var_dir: Path, token: str) -> Role | None:
+    """Check a token as the service does (a read-only engine), then write its last use."""
+
     async def go() -> Role | None:
-        engine = make_engine(f"sqlite+aiosqlite:///{var_dir / 'reuse.db'}")
+        url = f"sqlite+aiosqlite:///{var_dir / 'reuse.db'}"
+        engine, read_engine = make_engine(url), make_read_engine(url)
+        usage = TokenUsage(engine, interval=3600)
         try:
-            return await authenticate(engine, token)
+            role = await authenticate(read_engine, token, usage.seen)
+            await usage.stop()  # writes the noted last use
+            return role
         finally:
+            await read_engine.dispose()
             await engine.dispose()
 
     return asyncio.run(go())
