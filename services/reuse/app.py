@@ -21,6 +21,7 @@ from services.common.service import build_http_app
 from . import tables, tokens  # noqa: F401 - tokens puts reuse_tokens on tables.metadata
 from .api import api_router
 from .archiver import attach_archiver
+from .console import mount_console
 from .gauges import ReuseGauges
 from .metrics import ReuseMetrics
 from .projection import Projection
@@ -103,7 +104,7 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         await gauges.stop()
         await engine.dispose()
 
-    return build_http_app(
+    app = build_http_app(
         title="reuse-tracker auditor API",
         description=API_DESCRIPTION,
         broker=broker,
@@ -114,3 +115,12 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         openapi=True,
         lag_interval=settings.metrics_interval,
     )
+    # The auditor console: pages on the same app and port, reading through the same reader.
+    mount_console(
+        app,
+        engine,
+        var_dir=settings.var_dir,
+        default_policy=settings.denominator_policy,
+        as_of=settings.gauges_as_of,
+    )
+    return app
