@@ -1,7 +1,8 @@
 """Security headers on every console response (and the / redirect).
 
 No script runs on the console at all, styles come only from its own stylesheet, and no page
-may be framed or send its address elsewhere.
+may be framed or send its address to another origin (same-origin, not no-referrer: with
+no-referrer a browser sends `Origin: null` on form posts, which the CSRF check refuses).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
 ]
