@@ -122,5 +122,6 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         var_dir=settings.var_dir,
         default_policy=settings.denominator_policy,
         as_of=settings.gauges_as_of,
+        key_file=settings.console_key_file,
     )
     return app

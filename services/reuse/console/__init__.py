@@ -20,7 +20,7 @@ from ..indicators import IndicatorReader
 from .auth import ConsoleError
 from .headers import SecurityHeaders
 from .periods import today_in_vietnam
-from .session import Signer, load_key
+from .session import KEY_FILE, Signer, load_key
 from .views import console_router, environment, error_page
 
 STATIC = Path(__file__).parent / "static"
@@ -34,12 +34,13 @@ def mount_console(
     reader: IndicatorReader | None = None,
     default_policy: str = "received",
     as_of: date | None = None,
+    key_file: Path | None = None,
 ) -> None:
-    """Serve the console on `app`, its session key in `var_dir`.
+    """Serve the console on `app`, its session key in `key_file` (default: in `var_dir`).
 
     `as_of` fixes "today" for the period presets (a replayed or simulated period).
     """
-    signer = Signer(load_key(var_dir))
+    signer = Signer(load_key(key_file or var_dir / KEY_FILE))
     today: Callable[[], date] = (lambda: as_of) if as_of else today_in_vietnam
     app.include_router(
         console_router(

@@ -32,10 +32,9 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def load_key(var_dir: Path) -> bytes:
-    """The signing key under `var_dir`, created (mode 0600) when missing."""
-    path = var_dir / KEY_FILE
-    var_dir.mkdir(parents=True, exist_ok=True)
+def load_key(path: Path) -> bytes:
+    """The signing key in `path`, created (mode 0600) when missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
