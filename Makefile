@@ -49,6 +49,11 @@ prometheus:
 chromium:
 	@sh infra/chromium/install-debian.sh
 
+# The README's pictures of the console: the demo's province page and the page of the unit
+# that costs it most points, taken in headless Chromium (stdin closed: the demo then stops).
+screenshots: $(STAMP) chromium  ## regenerate docs/console-province.png and docs/console-unit.png
+	$(BIN)/reuse-tracker demo --screenshots docs </dev/null
+
 # Files generated from the code and committed; tests fail when they are stale.
 generate: asyncapi dashboards  ## regenerate AsyncAPI documents, dashboards, prometheus.yml
 
