@@ -240,6 +240,7 @@ def indicators(
     paper was already digitized for the applicant, and the reuse score without them.
     """
     from services.reuse.indicators import UnknownUnit
+    from services.reuse.settings import ReuseSettings
 
     period = _period(start, end)
     policy = None if denominator is None else denominator.value
@@ -253,10 +254,41 @@ def indicators(
     elif fmt is Format.csv:
         print(to_csv(result), end="")
     else:
-        console.print(detail(result, f"{unit} · dossiers received {start} to {end}"))
-        if breakdown is Breakdown.children:
-            console.print(table(result["units"], "direct units (scores)"))
+        _report(result, summary, f"{unit} · dossiers received {start} to {end}")
+        units = result.get("units", [])
+        if len(units) > TOP_UNITS:
+            folder = (var_dir or ReuseSettings().var_dir) / "reports"
+            path = write_units_csv(
+                {u["unit"]: u for u in rows_of(result)},
+                folder / f"indicators-{unit}-{start}-{end}.csv",
+            )
+            console.print(f"{unit} and all {len(units)} direct units, one row each: {path}")
+        elif units:
+            console.print(table(units, "direct units (scores)"))
+
+
+TOP_UNITS = 10
+
+
+def _report(result: dict[str, Any], summary: dict[str, Any], title: str) -> None:
+    """The unit's indicators; with a breakdown, the direct units that cost it most points
+    and their missed reuse (every table fits 100 columns)."""
+    console.print(detail(result, title))
+    unit = result["unit"]
+    if "units" not in result:
         console.print(missed(rows_of(summary), "missed reuse (once-only principle broken)"))
+        return
+    worst = pulling_down(result, TOP_UNITS)
+    console.print(
+        pulling_table(result, f"the {len(worst)} units of {unit} that cost it most points")
+    )
+    shown = {unit, *(u["unit"] for u, _ in worst)}
+    console.print(
+        missed(
+            [s for s in rows_of(summary) if s["unit"] in shown],
+            f"{unit} and those units: missed reuse (once-only principle broken)",
+        )
+    )
 
 
 @app.command()
@@ -318,18 +350,8 @@ def demo(
 
             wait_until_processed(ports, total, on_progress=show)
         result, summary = _read(root, period, True, var_dir)
-        console.print(detail(result, _title(root)))
-        worst = pulling_down(result)
-        console.print(
-            pulling_table(result, f"the {len(worst)} units of {root} that cost it most points")
-        )
-        shown = {root, *(unit["unit"] for unit, _ in worst)}
-        console.print(
-            missed(
-                [s for s in rows_of(summary) if s["unit"] in shown],
-                f"{root} and those units: missed reuse and what it cost",
-            )
-        )
+        _report(result, summary, _title(root))
+        worst = pulling_down(result, TOP_UNITS)
         _compare(result, summary, var_dir)
         every = _read_tree(root, period, var_dir)
         csv_path = write_units_csv(

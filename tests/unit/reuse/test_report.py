@@ -3,6 +3,7 @@ with the units that cost the province most points."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import itertools
@@ -21,8 +22,12 @@ from reuse_tracker.report import (
     table,
     write_units_csv,
 )
+from services.common.db import make_engine
 from services.reuse.indicators import METRICS
 from services.reuse.natural import natural_key, natural_sorted
+from services.reuse.projection import Projection
+from tests import factories as f
+from tests.unit.api import data as api_data
 from tests.unit.reuse.test_cli_indicators import _project, _run
 
 
@@ -137,3 +142,25 @@ def test_the_indicators_command_fits_100_columns(tmp_path: Path) -> None:
     _project(tmp_path)
     out = _run(tmp_path, "--breakdown", "children")
     assert max(len(line.rstrip()) for line in out.splitlines()) <= WIDTH, out
+
+
+def test_many_direct_units_go_to_a_csv(tmp_path: Path) -> None:
+    _project(tmp_path)
+
+    async def register() -> None:
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'reuse.db'}")
+        codes = [f"H44.{i}" for i in range(2, 14)]
+        await Projection(engine).apply([api_data._fact(f.agency(c, "H44")) for c in codes])
+        await engine.dispose()
+
+    asyncio.run(register())
+    out = _run(tmp_path, "--breakdown", "children")
+    assert max(len(line.rstrip()) for line in out.splitlines()) <= WIDTH, out
+    assert "that cost it most points" in out
+    path = tmp_path / "reports" / "indicators-H44-2026-01-01-2026-03-31.csv"
+    assert str(path) in out.replace("\n", "")
+    rows = list(csv.reader(io.StringIO(path.read_text())))
+    codes = [r[0] for r in rows[1:]]
+    assert codes[0] == "H44"
+    assert codes[1:] == natural_sorted(codes[1:])
+    assert len(codes) > 13
