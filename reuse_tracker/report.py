@@ -12,6 +12,7 @@ from rich.table import Table
 
 from services.reuse.csvreport import indicators_csv
 from services.reuse.natural import natural_key
+from services.reuse.pull import points_lost
 
 # Five characters at most, so a row of every score fits a 100-column terminal.
 SHORT = {
@@ -105,15 +106,6 @@ def table(results: Iterable[dict[str, Any]], title: str) -> Table:
     for r in sorted(results, key=lambda r: natural_key(r["unit"])):
         out.add_row(*_score_cells(r))
     return out
-
-
-def points_lost(unit: dict[str, Any], dossiers: int) -> float:
-    """What a unit costs its parent: the points it misses out of 22, weighted by its share
-    of the parent's dossiers (a large unit far from full marks costs most)."""
-    if dossiers == 0:
-        return 0.0
-    share = unit["metrics"][0]["denominator"] / dossiers
-    return float((unit["max_score"] - unit["total_score"]) * share)
 
 
 def pulling_down(result: dict[str, Any], count: int = 10) -> list[tuple[dict[str, Any], float]]:

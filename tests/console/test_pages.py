@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from services.reuse.console.headers import CSP
+from services.reuse.pull import points_lost
 from tests.console.pages import figure, metric_cells, table
 from tests.console.server import HOSTILE_NAME, HOSTILE_UNIT, Served
 from tests.unit.api import data
@@ -58,8 +59,10 @@ def test_every_figure_of_a_unit_page_is_the_apis(
         for i, m in enumerate(child["metrics"]):
             got = [figure(c) for c in cells[4 * i : 4 * i + 4]]
             assert got == [m["numerator"], m["denominator"], m["ratio"], m["score"]]
-        assert figure(cells[-2]) == child["total_score"]
-        assert figure(cells[-1]) == child["ratio"]
+        assert figure(cells[-3]) == child["total_score"]
+        assert figure(cells[-2]) == child["ratio"]
+        lost = points_lost(child, body["metrics"][0]["denominator"])
+        assert figure(cells[-1]) == float(f"{lost:.2f}")
 
 
 def test_english_labels_and_number_format(http: httpx.Client, served: Served) -> None:
@@ -86,6 +89,15 @@ def test_children_are_in_natural_order_in_the_api_and_the_console(
     assert [r[0] for r in rows] == order
     down = table(page(http, served, "/console/units/H44", sort="unit", dir="desc"), "children")
     assert [r[0] for r in down[2:]] == order[::-1]
+
+
+def test_sorting_by_points_lost(http: httpx.Client, served: Served) -> None:
+    body = api(http, served, "/v1/indicators", unit="H44", breakdown="children").json()
+    html = page(http, served, "/console/units/H44", sort="lost", dir="desc")
+    shown = [r[0] for r in table(html, "children")[2:]]
+    dossiers = body["metrics"][0]["denominator"]
+    lost = {u["unit"]: points_lost(u, dossiers) for u in body["units"]}
+    assert [lost[u] for u in shown] == sorted(lost.values(), reverse=True)
 
 
 def test_sorting_by_an_indicator(http: httpx.Client, served: Served) -> None:

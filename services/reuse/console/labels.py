@@ -67,6 +67,11 @@ WORDS: dict[str, dict[str, str]] = {
     "ratio": {"vi": "Tỷ lệ", "en": "Ratio"},
     "score": {"vi": "Điểm", "en": "Score"},
     "total": {"vi": "Tổng điểm", "en": "Total score"},
+    "lost": {"vi": "Điểm kéo giảm", "en": "Points lost"},
+    "lost_help": {
+        "vi": "Điểm đơn vị còn thiếu trên 22, nhân với tỷ trọng hồ sơ của đơn vị trong kỳ.",
+        "en": "The points the unit misses out of 22, times its share of the dossiers.",
+    },
     "of": {"vi": "trên", "en": "of"},
     "children": {"vi": "Đơn vị trực thuộc", "en": "Units below"},
     "no_children": {"vi": "Không có đơn vị trực thuộc.", "en": "No unit below."},

@@ -24,6 +24,7 @@ from ..api.params import UNIT_PATTERN
 from ..csvreport import indicators_csv
 from ..indicators import METRICS, POLICIES, IndicatorReader, UnknownUnit
 from ..natural import natural_key
+from ..pull import points_lost
 from . import labels
 from .auth import ConsoleError, role_of
 from .chart import Series, line_chart
@@ -84,7 +85,9 @@ def _safe_next(value: str | None) -> str:
     return "/console/"
 
 
-def _sort_key(column: str, names: dict[str, str]) -> Callable[[dict[str, Any]], Any]:
+def _sort_key(column: str, names: dict[str, str], dossiers: int) -> Callable[[dict[str, Any]], Any]:
+    if column == "lost":
+        return lambda u: (points_lost(u, dossiers), natural_key(u["unit"]))
     if column == "name":
         return lambda u: (names.get(u["unit"], ""), natural_key(u["unit"]))
     if column == "total":
@@ -253,17 +256,22 @@ def console_router(
         q: Query = ctx["q"]
         result = await _indicators(code, q, breakdown=True)
         sort = request.query_params.get("sort", "unit")
-        sort = sort if sort in ("unit", "name", "total", *CODES) else "unit"
+        sort = sort if sort in ("unit", "name", "total", "lost", *CODES) else "unit"
         descending = request.query_params.get("dir") == "desc"
+        dossiers = result["metrics"][0]["denominator"]
         children = sorted(
-            result.get("units", []), key=_sort_key(sort, ctx["names"]), reverse=descending
+            result.get("units", []),
+            key=_sort_key(sort, ctx["names"], dossiers),
+            reverse=descending,
         )
+        lost = {u["unit"]: points_lost(u, dossiers) for u in children}
         return render(
             request,
             "unit.html",
             tab="indicators",
             result=result,
             children=children,
+            lost=lost,
             sort=sort,
             descending=descending,
             codes=CODES,

@@ -16,7 +16,6 @@ from reuse_tracker.report import (
     WIDTH,
     detail,
     missed,
-    points_lost,
     pulling_down,
     pulling_table,
     table,
@@ -26,6 +25,7 @@ from services.common.db import make_engine
 from services.reuse.indicators import METRICS
 from services.reuse.natural import natural_key, natural_sorted
 from services.reuse.projection import Projection
+from services.reuse.pull import points_lost
 from tests import factories as f
 from tests.unit.api import data as api_data
 from tests.unit.reuse.test_cli_indicators import _project, _run
