@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import httpx
@@ -286,3 +287,32 @@ def test_a_tampered_session_cookie_is_refused(http: httpx.Client, served: Served
     payload, mac = value.split(".")
     http.cookies.set("rt_session", payload + "." + mac[:-2] + ("AA" if mac[-2:] != "AA" else "BB"))
     assert http.get("/console/units/H44", params=PERIOD).status_code == 303
+
+
+def links(html: str) -> list[str]:
+    """Every href of the page, unescaped."""
+    return [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]*)"', html)]
+
+
+def test_period_and_language_links_keep_what_the_page_shows(
+    http: httpx.Client, served: Served
+) -> None:
+    html = page(
+        http,
+        served,
+        "/console/units/H44/explain",
+        indicator="REUSED_DIGITIZED_DATA",
+        counted="false",
+    )
+    kept = [h for h in links(html) if "from=2026-01-01" in h or "lang=en" in h]
+    assert len(kept) >= 2
+    for href in kept:
+        assert href.startswith("/console/units/H44/explain?"), href
+        assert "indicator=REUSED_DIGITIZED_DATA" in href
+        assert "counted=false" in href
+        assert http.get(href, headers=served.auth()).status_code == 200
+    assert '<input type="hidden" name="indicator" value="REUSED_DIGITIZED_DATA">' in html
+    sorted_page = page(http, served, "/console/units/H44", sort="lost", dir="desc")
+    english = next(h for h in links(sorted_page) if "lang=en" in h)
+    assert "sort=lost" in english
+    assert "dir=desc" in english

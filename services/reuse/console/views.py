@@ -132,6 +132,12 @@ def console_router(
         nonce = request.cookies.get(CSRF_COOKIE)
         fresh = nonce is None
         nonce = nonce or signer.nonce()
+        query: Query | None = context.get("q")
+        keep: dict[str, str | None] = context.pop("keep", {})
+        if query is not None:
+            # Links to this page in another period or language keep what it shows.
+            context["here"] = lambda **changes: query.url(request.url.path, **{**keep, **changes})
+            context["kept"] = {k: v for k, v in keep.items() if v is not None}
         page = env.get_template(template).render(
             lang=lang,
             t=lambda key, **kw: labels.word(key, lang).format(**kw),
@@ -272,6 +278,7 @@ def console_router(
             result=result,
             children=children,
             lost=lost,
+            keep={"sort": None if sort == "unit" else sort, "dir": "desc" if descending else None},
             sort=sort,
             descending=descending,
             codes=CODES,
@@ -321,6 +328,7 @@ def console_router(
             tab="indicators",
             indicator=indicator,
             counted=counted_raw,
+            keep={"indicator": indicator, "counted": counted_raw or None},
             found=found,
             page=page,
             pages=max(1, -(-found.total // PAGE_ROWS)),
