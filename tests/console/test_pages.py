@@ -90,6 +90,10 @@ def test_children_are_in_natural_order_in_the_api_and_the_console(
     assert [r[0] for r in rows] == order
     down = table(page(http, served, "/console/units/H44", sort="unit", dir="desc"), "children")
     assert [r[0] for r in down[2:]] == order[::-1]
+    units = api(
+        http, served, "/v1/explain", unit="H44", indicator="ELECTRONIC_CERTIFIED_COPY"
+    ).json()["items"]
+    assert [u["code"] for u in units] == ["H44", "H44.01", "H44.02", "H44.9", "H44.10", "H44.100"]
 
 
 def test_sorting_by_points_lost(http: httpx.Client, served: Served) -> None:
