@@ -320,3 +320,16 @@ def test_period_and_language_links_keep_what_the_page_shows(
     english = next(h for h in links(sorted_page) if "lang=en" in h)
     assert "sort=lost" in english
     assert "dir=desc" in english
+
+
+def test_pages_are_compressed_and_the_api_is_not(http: httpx.Client, served: Served) -> None:
+    gz = {"Accept-Encoding": "gzip", **served.auth()}
+    r = http.get("/console/units/H44", params=PERIOD, headers=gz)
+    assert r.headers["content-encoding"] == "gzip"
+    assert r.headers["content-security-policy"] == CSP
+    assert (
+        "content-encoding"
+        not in http.get(
+            "/v1/indicators", params={**PERIOD, "unit": "H44", "breakdown": "children"}, headers=gz
+        ).headers
+    )

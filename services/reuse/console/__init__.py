@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..indicators import IndicatorReader
 from .auth import ConsoleError
+from .compress import ConsoleGZip
 from .headers import SecurityHeaders
 from .periods import today_in_vietnam
 from .session import KEY_FILE, Signer, load_key
@@ -64,6 +65,7 @@ def mount_console(
     async def root() -> Response:
         return RedirectResponse("/console/", status_code=307)
 
+    app.add_middleware(ConsoleGZip)
     app.add_middleware(SecurityHeaders)
 
 
