@@ -379,7 +379,7 @@ def demo(
         elif sys.stdin.isatty():
             console.print("The console stays up: press Enter or Ctrl-C to stop.")
             input()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at the Enter prompt
         pass
     finally:
         stack.stop()

@@ -226,3 +226,20 @@ def test_a_hostile_unit_name_is_text(page: Page, served: Served) -> None:
     page.goto(served.base + f"/console/units/{HOSTILE_UNIT}?from=2026-03-01&to=2026-03-31")
     assert HOSTILE_NAME in page.locator("h1").inner_text()
     assert page.title().startswith(HOSTILE_UNIT)
+
+
+def test_the_keyboard_reaches_and_sorts_everything(page: Page, served: Served) -> None:
+    sign_in(page, served, "auditor")
+    page.goto(served.base + "/console/units/H44?from=2026-03-01&to=2026-03-31")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    header = page.locator("#children thead th", has_text="SO_HOA_GIAY_TO_GIAI_QUYET")
+    header.get_by_role("link").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    sorted_header = page.locator("#children thead th", has_text="SO_HOA_GIAY_TO_GIAI_QUYET")
+    assert sorted_header.get_attribute("aria-sort") == "ascending"
+    assert page.locator("#children caption, #indicators caption").count() >= 1
+    assert page.locator("#indicators tbody th[scope=row]").count() == 7

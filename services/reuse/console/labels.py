@@ -135,6 +135,7 @@ WORDS: dict[str, dict[str, str]] = {
     "bad_request": {"vi": "Tham số không hợp lệ", "en": "Invalid parameters"},
     "breadcrumbs": {"vi": "Vị trí", "en": "Location"},
     "language": {"vi": "English", "en": "Tiếng Việt"},
+    "account": {"vi": "Ngôn ngữ và phiên làm việc", "en": "Language and session"},
     "sort_by": {"vi": "Sắp xếp theo", "en": "Sort by"},
     "would_have": {
         "vi": "Điểm tái sử dụng đơn vị lẽ ra đạt được",
