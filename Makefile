@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 INSTANCES ?= 1
 
-.PHONY: run up test soak lint typecheck bench install clean prometheus generate asyncapi dashboards
+.PHONY: run up test soak lint typecheck bench install clean prometheus chromium screenshots generate asyncapi dashboards
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH"; exit 1; }
@@ -23,7 +23,7 @@ run: $(STAMP)  ## start everything, feed a simulated province, print the report,
 up: $(STAMP) prometheus  ## start the stack, the services and Prometheus until Ctrl-C (INSTANCES=2: two of each)
 	$(BIN)/reuse-tracker up --instances $(INSTANCES)
 
-test: $(STAMP) prometheus lint typecheck  ## the whole suite against the real local stack
+test: $(STAMP) prometheus chromium lint typecheck  ## the whole suite against the real local stack
 	$(BIN)/pytest
 
 soak: $(STAMP)  ## the crash suite at full size: > 20,000 events with scans, PostgreSQL and SQLite
@@ -43,6 +43,16 @@ bench: $(STAMP)  ## every benchmark suite; BENCH_ARGS="--quick" or "--only inges
 # daemon is kept from starting (see infra/prometheus/install-debian.sh).
 prometheus:
 	@sh infra/prometheus/install-debian.sh
+
+# Debian's chromium package, only when missing: the console's browser tests and `make
+# screenshots` drive it headless through Playwright (see infra/chromium/install-debian.sh).
+chromium:
+	@sh infra/chromium/install-debian.sh
+
+# The README's pictures of the console: the demo's province page and the page of the unit
+# that costs it most points, taken in headless Chromium (stdin closed: the demo then stops).
+screenshots: $(STAMP) chromium  ## regenerate docs/console-province.png and docs/console-unit.png
+	$(BIN)/reuse-tracker demo --screenshots docs </dev/null
 
 # Files generated from the code and committed; tests fail when they are stale.
 generate: asyncapi dashboards  ## regenerate AsyncAPI documents, dashboards, prometheus.yml

@@ -6,6 +6,7 @@ import asyncio
 import json
 import shutil
 import signal
+import sys
 import threading
 import time
 from datetime import date
@@ -20,7 +21,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .commands import db as db_commands
 from .commands import token
 from .commands.rebuild import rebuild
-from .report import detail, missed, rows_of, table, to_csv, to_json
+from .report import (
+    WIDTH,
+    detail,
+    missed,
+    pulling_down,
+    pulling_table,
+    rows_of,
+    table,
+    to_csv,
+    to_json,
+    write_units_csv,
+)
 from .stack import PortTaken, StackError, StackPorts
 from .stack.prometheus import maybe_start_prometheus
 from .system import (
@@ -38,7 +50,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(token.app, name="token")
-console = Console(width=None if Console().is_terminal else 140)
+console = Console(width=None if Console().is_terminal else WIDTH)
 err = Console(stderr=True)
 
 PERIOD_FROM = date(2026, 1, 1)
@@ -228,6 +240,7 @@ def indicators(
     paper was already digitized for the applicant, and the reuse score without them.
     """
     from services.reuse.indicators import UnknownUnit
+    from services.reuse.settings import ReuseSettings
 
     period = _period(start, end)
     policy = None if denominator is None else denominator.value
@@ -241,10 +254,41 @@ def indicators(
     elif fmt is Format.csv:
         print(to_csv(result), end="")
     else:
-        console.print(detail(result, f"{unit} · dossiers received {start} to {end}"))
-        if breakdown is Breakdown.children:
-            console.print(table(result["units"], "direct units (scores)"))
+        _report(result, summary, f"{unit} · dossiers received {start} to {end}")
+        units = result.get("units", [])
+        if len(units) > TOP_UNITS:
+            folder = (var_dir or ReuseSettings().var_dir) / "reports"
+            path = write_units_csv(
+                {u["unit"]: u for u in rows_of(result)},
+                folder / f"indicators-{unit}-{start}-{end}.csv",
+            )
+            console.print(f"{unit} and all {len(units)} direct units, one row each: {path}")
+        elif units:
+            console.print(table(units, "direct units (scores)"))
+
+
+TOP_UNITS = 10
+
+
+def _report(result: dict[str, Any], summary: dict[str, Any], title: str) -> None:
+    """The unit's indicators; with a breakdown, the direct units that cost it most points
+    and their missed reuse (every table fits 100 columns)."""
+    console.print(detail(result, title))
+    unit = result["unit"]
+    if "units" not in result:
         console.print(missed(rows_of(summary), "missed reuse (once-only principle broken)"))
+        return
+    worst = pulling_down(result, TOP_UNITS)
+    console.print(
+        pulling_table(result, f"the {len(worst)} units of {unit} that cost it most points")
+    )
+    shown = {unit, *(u["unit"] for u, _ in worst)}
+    console.print(
+        missed(
+            [s for s in rows_of(summary) if s["unit"] in shown],
+            f"{unit} and those units: missed reuse (once-only principle broken)",
+        )
+    )
 
 
 @app.command()
@@ -254,8 +298,17 @@ def demo(
     root: Annotated[str, typer.Option(help="Province code.")] = "H44",
     var_dir: Annotated[Path, typer.Option(help="Scratch folder, wiped first.")] = Path("var/demo"),
     keep: Annotated[bool, typer.Option(help="Keep the system running afterwards.")] = False,
+    screenshots: Annotated[
+        Path | None,
+        typer.Option(help="Save screenshots of the console's province and unit pages here."),
+    ] = None,
 ) -> None:
-    """Start everything, feed a simulated province, print the indicator report, stop."""
+    """Start everything, feed a simulated province, print the indicator report, stop.
+
+    The report leads with the province and the ten units that cost it most points; the full
+    per-unit table goes to a CSV in the data folder. The console's address and a token follow;
+    in a terminal the system stays up until Enter or Ctrl-C.
+    """
     from .simulator import Rates, generate, publish, write_outputs
 
     started = time.monotonic()
@@ -297,20 +350,78 @@ def demo(
 
             wait_until_processed(ports, total, on_progress=show)
         result, summary = _read(root, period, True, var_dir)
-        console.print(detail(result, _title(root)))
-        console.print(table(result["units"], f"{root}'s units: score of each indicator"))
-        console.print(missed(rows_of(summary), f"{root}: missed reuse and what it cost"))
+        _report(result, summary, _title(root))
+        worst = pulling_down(result, TOP_UNITS)
         _compare(result, summary, var_dir)
+        every = _read_tree(root, period, var_dir)
+        csv_path = write_units_csv(
+            every, var_dir / f"indicators-{root}-{period[0]}-{period[1]}.csv"
+        )
+        console.print(f"all {len(every)} units, one row each: {csv_path}")
         console.print(f"done in {time.monotonic() - started:.0f} s; data and logs in {var_dir}/")
+        token = _console_token(var_dir)
+        address = (
+            f"http://127.0.0.1:{ports.api}/console/units/{root}?from={period[0]}&to={period[1]}"
+        )
+        if screenshots is not None:
+            from .screenshots import take
+
+            worst_unit = worst[0][0]["unit"] if worst else root
+            for saved in take(address, token, worst_unit, screenshots):
+                console.print(f"screenshot: {saved}")
+        console.print(f"[bold]auditor console[/bold]  {address}", highlight=False, soft_wrap=True)
+        console.print(f"  token (paste it to sign in): {token}", highlight=False, soft_wrap=True)
         if keep:
             _describe(ports, var_dir)
             console.print("Press Ctrl-C to stop.")
             while True:
                 time.sleep(1)
-    except KeyboardInterrupt:
+        elif sys.stdin.isatty():
+            console.print("The console stays up: press Enter or Ctrl-C to stop.")
+            input()
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at the Enter prompt
         pass
     finally:
         stack.stop()
+
+
+def _read_tree(root: str, period: tuple[date, date], var_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every unit of the root's tree (each over its subtree), from the reuse database."""
+    from services.common.db import make_engine
+    from services.reuse.indicators import IndicatorReader
+    from services.reuse.settings import ReuseSettings
+
+    settings = ReuseSettings(var_dir=var_dir)
+
+    async def go() -> dict[str, dict[str, Any]]:
+        engine = make_engine(settings.database_url_for("reuse"))
+        try:
+            return await IndicatorReader(engine).indicators_for_tree(
+                root, period[0], period[1], policy=settings.denominator_policy
+            )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def _console_token(var_dir: Path) -> str:
+    """A fresh auditor token on the demo's database, for the person to paste."""
+    from services.common.db import make_engine
+    from services.reuse.settings import ReuseSettings
+    from services.reuse.tokens import create_token, ensure_table
+
+    settings = ReuseSettings(var_dir=var_dir)
+
+    async def go() -> str:
+        engine = make_engine(settings.database_url_for("reuse"))
+        try:
+            await ensure_table(engine)
+            return (await create_token(engine, "auditor", "console (make run)"))[1]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
 
 
 def _title(root: str) -> str:

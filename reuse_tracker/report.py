@@ -4,21 +4,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.table import Table
 
 from services.reuse.csvreport import indicators_csv
+from services.reuse.natural import natural_key
+from services.reuse.pull import points_lost
 
+# Five characters at most, so a row of every score fits a 100-column terminal.
 SHORT = {
-    "ORIGINAL_RESULT_AVAILABLE": "e-result",
-    "SO_HOA_GIAY_TO_GIAI_QUYET": "digitized",
+    "ORIGINAL_RESULT_AVAILABLE": "e-res",
+    "SO_HOA_GIAY_TO_GIAI_QUYET": "digit",
     "REUSED_DIGITIZED_DATA": "reuse",
-    "SYNCED_WITH_DVCQG_PERSONAL_STORAGE": "warehouse",
-    "CITIZEN_DATA_CONNECTED_DOSSIER": "citizen data",
-    "CITIZEN_DATA_CONNECTED_FORMALITY": "citizen proc.",
-    "ELECTRONIC_CERTIFIED_COPY": "cert. copy",
+    "SYNCED_WITH_DVCQG_PERSONAL_STORAGE": "wareh",
+    "CITIZEN_DATA_CONNECTED_DOSSIER": "pop.d",
+    "CITIZEN_DATA_CONNECTED_FORMALITY": "pop.p",
+    "ELECTRONIC_CERTIFIED_COPY": "copy",
 }
+LEGEND = (
+    "e-res ORIGINAL_RESULT_AVAILABLE /6 · digit SO_HOA_GIAY_TO_GIAI_QUYET /4 · reuse "
+    "REUSED_DIGITIZED_DATA /2 · wareh SYNCED_WITH_DVCQG_PERSONAL_STORAGE /4 · pop.d "
+    "CITIZEN_DATA_CONNECTED_DOSSIER /2 · pop.p CITIZEN_DATA_CONNECTED_FORMALITY /2 · copy "
+    "ELECTRONIC_CERTIFIED_COPY /2"
+)
+WIDTH = 100
 
 
 def rows_of(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -63,24 +75,63 @@ def detail(result: dict[str, Any], title: str) -> Table:
     return out
 
 
-def table(results: Iterable[dict[str, Any]], title: str) -> Table:
-    """One row per unit: dossiers, the score of each indicator, total out of 22 and ratio."""
-    out = Table(title=title, title_justify="left")
+def _scores_table(title: str, lost: bool) -> Table:
+    out = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, caption=LEGEND)
+    out.caption_justify = "left"
     out.add_column("unit", no_wrap=True)
-    out.add_column("dossiers", justify="right")
+    out.add_column("doss.", justify="right")
     for name in SHORT.values():
         out.add_column(name, justify="right")
-    out.add_column("total /22", justify="right", style="bold")
+    out.add_column("/22", justify="right", style="bold")
     out.add_column("%", justify="right")
-    for r in results:
-        out.add_row(
-            r["unit"],
-            str(r["metrics"][0]["denominator"]),
-            *(_fmt(m["score"]) for m in r["metrics"]),
-            _fmt(r["total_score"]),
-            _fmt(r["ratio"]),
-        )
+    if lost:
+        out.add_column("lost", justify="right")
     return out
+
+
+def _score_cells(r: dict[str, Any]) -> list[str]:
+    return [
+        r["unit"],
+        str(r["metrics"][0]["denominator"]),
+        *(_fmt(m["score"]) for m in r["metrics"]),
+        _fmt(r["total_score"]),
+        _fmt(r["ratio"]),
+    ]
+
+
+def table(results: Iterable[dict[str, Any]], title: str) -> Table:
+    """One row per unit in natural code order: dossiers, the score of each indicator, total
+    out of 22 and ratio (fits 100 columns)."""
+    out = _scores_table(title, lost=False)
+    for r in sorted(results, key=lambda r: natural_key(r["unit"])):
+        out.add_row(*_score_cells(r))
+    return out
+
+
+def pulling_down(result: dict[str, Any], count: int = 10) -> list[tuple[dict[str, Any], float]]:
+    """The `count` direct children that cost the unit most points, most first (ties in
+    natural code order), each with the points it costs."""
+    dossiers = result["metrics"][0]["denominator"]
+    ranked = [(u, points_lost(u, dossiers)) for u in result.get("units", [])]
+    ranked.sort(key=lambda p: (-p[1], natural_key(p[0]["unit"])))
+    return ranked[:count]
+
+
+def pulling_table(result: dict[str, Any], title: str, count: int = 10) -> Table:
+    """The units that pull the unit's score down most, with the points each costs."""
+    out = _scores_table(title, lost=True)
+    for unit, lost in pulling_down(result, count):
+        out.add_row(*_score_cells(unit), _fmt(lost))
+    return out
+
+
+def write_units_csv(units: dict[str, dict[str, Any]], path: Path) -> Path:
+    """Every unit's indicator object as one CSV (the API's columns), natural code order."""
+    ordered = sorted(units.values(), key=lambda r: natural_key(r["unit"]))
+    text = indicators_csv({**ordered[0], "units": ordered[1:]}) if ordered else ""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def to_json(result: dict[str, Any]) -> str:
@@ -102,9 +153,9 @@ def missed(summaries: Iterable[dict[str, Any]], title: str) -> Table:
         "in dossiers",
         "reuse %",
         "score",
-        "without missed %",
+        "had reused %",
         "score",
-        "claims verified",
+        "verified",
     ):
         out.add_column(name, justify="right")
     for s in summaries:

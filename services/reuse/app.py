@@ -21,6 +21,7 @@ from services.common.service import build_http_app
 from . import tables, tokens  # noqa: F401 - tokens puts reuse_tokens on tables.metadata
 from .api import api_router
 from .archiver import attach_archiver
+from .console import mount_console
 from .gauges import ReuseGauges
 from .metrics import ReuseMetrics
 from .projection import Projection
@@ -119,7 +120,7 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         for each in (read_engine, usage_engine, engine):
             await each.dispose()
 
-    return build_http_app(
+    app = build_http_app(
         title="reuse-tracker auditor API",
         description=API_DESCRIPTION,
         broker=broker,
@@ -136,3 +137,13 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         openapi=True,
         lag_interval=settings.metrics_interval,
     )
+    # The auditor console: pages on the same app and port, reading through the same reader.
+    mount_console(
+        app,
+        read_engine,
+        var_dir=settings.var_dir,
+        default_policy=settings.denominator_policy,
+        as_of=settings.gauges_as_of,
+        key_file=settings.console_key_file,
+    )
+    return app

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from . import tables as t
+from .natural import natural_key, natural_sorted
 from .units import UnitTree
 
 # INDICATORS.md: the origins that count as reuse, and those that bring a file with them.
@@ -543,7 +544,7 @@ async def _explain_procedures(
                 "kind": "procedure",
                 "code": proc,
                 "name": name,
-                "units": units,
+                "units": natural_sorted(units),
                 "counted": connected > 0,
                 "reason": reason,
             }
@@ -570,6 +571,6 @@ async def _explain_units(engine: AsyncEngine, tree: UnitTree, scope: Scope) -> l
             if certified
             else "does not offer certified electronic copies",
         }
-        for code, certified in sorted(tree.registered.items())
+        for code, certified in sorted(tree.registered.items(), key=lambda kv: natural_key(kv[0]))
         if code in subtree
     ]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from . import tables as t
 from .arithmetic import MAX_TOTAL, ratio, score, total_ratio
+from .natural import natural_sorted
 from .units import UnitTree
 
 
@@ -175,7 +176,8 @@ class Period:
         """`build(unit)`, with `units`: the same for each direct child when `breakdown`."""
         result = build(unit)
         if breakdown:
-            result["units"] = [build(child) for child in self.tree.children(unit)]
+            children = natural_sorted(self.tree.children(unit))
+            result["units"] = [build(child) for child in children]
         return result
 
 
@@ -295,4 +297,23 @@ class IndicatorReader:
     ) -> dict[str, dict[str, Any]]:
         """The indicator object of every unit of the root's tree (each over its subtree)."""
         period = await self.period(root, start, end, policy)
-        return {code: period.indicator_object(code) for code in sorted(period.tree.parent)}
+        codes = natural_sorted(period.tree.parent)
+        return {code: period.indicator_object(code) for code in codes}
+
+    async def unit_names(self, root: str) -> dict[str, str]:
+        """The registered name of each unit of a root that has one."""
+        units = t.units
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(units.c.code, units.c.name).where(
+                    units.c.root == root, units.c.name.is_not(None)
+                )
+            )
+            return {code: name for code, name in rows if name}
+
+    async def roots(self) -> list[str]:
+        """Every root known from registrations or events, in natural order."""
+        units, pairs = t.units, t.unit_procedures
+        async with self.engine.connect() as conn:
+            found = await conn.execute(select(units.c.root).union(select(pairs.c.root)))
+            return natural_sorted(found.scalars())

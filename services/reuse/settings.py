@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -37,6 +38,9 @@ class ReuseSettings(CommonSettings):
     # The day the business gauges report for (current month and year); default: today in
     # Vietnam. Set it to replay a past period, e.g. a simulated one.
     gauges_as_of: date | None = None
+    # The console's session-signing key; default `<var_dir>/console-session.key`, created on
+    # first start. Replicas behind one load balancer need the same file (a shared secret).
+    console_key_file: Path | None = None
     # The event archive (services/reuse/archiver.py): its own consumer group and bucket.
     event_archive: bool = True
     event_archive_bucket: str = "event-archive"
