@@ -4,7 +4,9 @@ for the same applicant (the once-only principle broken).
 Two stored files show the same paper when their SHA-256 are equal, or when the perceptual
 hashes of their first pages differ in at most `max_distance` of 64 bits (a rescan of the
 same sheet is never byte-identical). The earlier file may be any stored scan or result file
-of the applicant, in any dossier; only component scans can be missed reuse.
+of the applicant in any dossier of the same root; only component scans can be missed reuse.
+Matches never cross roots: a province's figures and evidence never name another root's
+dossiers (README, "Isolation between roots").
 
 Detection is recomputed for a whole applicant whenever one of its scans or dossiers
 changes, so the outcome does not depend on the order in which scans arrive.
@@ -85,8 +87,8 @@ def find_missed(
 ) -> list[Missed]:
     """Every component whose first stored scan repeats an earlier file of the applicant.
 
-    The earlier file must be strictly earlier (by `scanned_at`) and belong to another
-    component or result; among several matches the closest wins, then the earliest.
+    The earlier file must be strictly earlier (by `scanned_at`), of the same root, and belong
+    to another component or result; among several matches the closest wins, then the earliest.
     With `components` given (root, dossier, component), a scan of a component the dossier
     no longer declares (a correction removed it) is not counted.
     """
@@ -104,7 +106,7 @@ def find_missed(
         for index, other in enumerate(ordered):
             if other.instant >= scan.instant:
                 break
-            if other.target == target:
+            if other.target == target or other.root != scan.root:
                 continue
             found = _match(scan, other, max_distance)
             if found is not None and (best is None or (found[1], index) < best[:2]):
