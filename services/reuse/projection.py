@@ -37,6 +37,14 @@ def _later(a: str, b: str) -> bool:
     return parse_rfc3339(a) > parse_rfc3339(b)
 
 
+def _newer(at: str, event_id: str, held_at: str, held_id: str | None) -> bool:
+    """Whether (at, event_id) supersedes what is held: the later instant, and on equal
+    instants the greater event_id, so the winner never depends on arrival order."""
+    if _later(at, held_at):
+        return True
+    return not _later(held_at, at) and event_id > (held_id or "")
+
+
 def _stored(fact: Fact) -> bool:
     return fact.get("file", {}).get("status") == "stored"
 
@@ -99,7 +107,7 @@ class Projection:
         # What arrives that reuse claims (in other dossiers) may name, by root.
         named_dossiers: dict[str, set[str]] = defaultdict(set)
         named_results: dict[str, set[str]] = defaultdict(set)
-        named_documents: set[str] = set()
+        named_documents: dict[str, set[str]] = defaultdict(set)
         procedures: dict[str, set[str]] = defaultdict(set)
         for fact in facts:
             root, code, data = fact["root"], fact["dossier_code"], fact["data"]
@@ -111,9 +119,11 @@ class Projection:
             keys.add((root, code))
             if fact["event_type"] == "dossier.received":
                 named_dossiers[root].add(code)
-            elif fact["event_type"] == "component.scanned" and _stored(fact):
+            if fact["event_type"] in FILE_EVENTS and _stored(fact):
+                # Any stored file, result files included, verifies claims naming its SHA-256.
+                named_documents[root].add(str(fact["file"].get("sha256")))
+            if fact["event_type"] == "component.scanned" and _stored(fact):
                 named_dossiers[root].add(code)
-                named_documents.add(str(fact["file"].get("sha256")))
             elif fact["event_type"] in RESULT_EVENTS:
                 named_results[root].add(data["result_code"])
         queries: list[Any] = []
@@ -135,9 +145,12 @@ class Projection:
                 c.c.source_result_code,
                 codes,
             )
-        queries += _in_chunks(
-            select(c.c.root, c.c.dossier_code), c.c.source_document_code, named_documents
-        )
+        for root, codes in named_documents.items():
+            queries += _in_chunks(
+                select(c.c.root, c.c.dossier_code).where(c.c.root == root),
+                c.c.source_document_code,
+                codes,
+            )
         for stmt in queries:
             keys.update((r, k) for r, k in await conn.execute(stmt))
         return keys
@@ -226,12 +239,15 @@ class Projection:
 
     async def _agency(self, conn: AsyncConnection, fact: Fact) -> None:
         data = fact["data"]
+        u = t.units
         current = (
             await conn.execute(
-                select(t.units.c.registered_at).where(t.units.c.code == fact["agency_code"])
+                select(u.c.registered_at, u.c.registered_event_id).where(
+                    u.c.code == fact["agency_code"]
+                )
             )
-        ).scalar_one_or_none()
-        if current is not None and not _later(fact["occurred_at"], current):
+        ).one_or_none()
+        if current is not None and not _newer(fact["occurred_at"], fact["event_id"], *current):
             return  # an older registration arriving late does not undo a newer one
         row = {
             "code": fact["agency_code"],
@@ -241,6 +257,7 @@ class Projection:
             "level": data.get("level"),
             "certified_copy_service": bool(data.get("certified_copy_service", True)),
             "registered_at": fact["occurred_at"],
+            "registered_event_id": fact["event_id"],
         }
         stmt = self._stmt(
             "units", lambda: upsert(self.engine, t.units, ["code"], [k for k in row if k != "code"])
@@ -248,7 +265,28 @@ class Projection:
         await conn.execute(stmt, row)
 
     async def _procedures(self, conn: AsyncConnection, facts: Sequence[Fact]) -> None:
+        """The newest assignment of each (unit, procedure) by occurred_at, then event_id."""
         if not facts:
+            return
+        a = t.assignments
+        latest: dict[tuple[str, str], Fact] = {}
+        for f in facts:
+            key = (f["agency_code"], f["data"]["procedure_code"])
+            held = latest.get(key)
+            if held is None or _newer(
+                f["occurred_at"], f["event_id"], held["occurred_at"], held["event_id"]
+            ):
+                latest[key] = f
+        keys = sorted(latest)
+        for i in range(0, len(keys), CHUNK):
+            stmt = select(
+                a.c.agency_code, a.c.procedure_code, a.c.assigned_at, a.c.assigned_event_id
+            ).where(tuple_(a.c.agency_code, a.c.procedure_code).in_(keys[i : i + CHUNK]))
+            for agency, proc, at, event_id in await conn.execute(stmt):
+                f = latest[(agency, proc)]
+                if at is not None and not _newer(f["occurred_at"], f["event_id"], at, event_id):
+                    del latest[(agency, proc)]  # an older assignment arriving late
+        if not latest:
             return
         rows = [
             {
@@ -258,8 +296,10 @@ class Projection:
                 "name": f["data"].get("name"),
                 "citizen_facing": bool(f["data"]["citizen_facing"]),
                 "result_document_required": bool(f["data"]["result_document_required"]),
+                "assigned_at": f["occurred_at"],
+                "assigned_event_id": f["event_id"],
             }
-            for f in facts
+            for f in latest.values()
         ]
         stmt = self._stmt(
             "assignments",
@@ -267,7 +307,14 @@ class Projection:
                 self.engine,
                 t.assignments,
                 ["agency_code", "procedure_code"],
-                ["root", "name", "citizen_facing", "result_document_required"],
+                [
+                    "root",
+                    "name",
+                    "citizen_facing",
+                    "result_document_required",
+                    "assigned_at",
+                    "assigned_event_id",
+                ],
             ),
         )
         await conn.execute(stmt, rows)
@@ -395,7 +442,8 @@ class Projection:
         await conn.execute(stmt, rows)
 
     async def _statuses(self, conn: AsyncConnection, facts: Sequence[Fact]) -> None:
-        """The latest status of each dossier (by changed_at) wins, whenever it arrives."""
+        """The latest status of each dossier (by changed_at, then event_id) wins, whenever
+        it arrives."""
         if not facts:
             return
         st = t.statuses
@@ -403,15 +451,21 @@ class Projection:
         for fact in facts:
             key = (fact["root"], str(fact["dossier_code"]))
             held = latest.get(key)
-            if held is None or not _later(held["data"]["changed_at"], fact["data"]["changed_at"]):
+            if held is None or _newer(
+                fact["data"]["changed_at"],
+                fact["event_id"],
+                held["data"]["changed_at"],
+                held["event_id"],
+            ):
                 latest[key] = fact
         keys = sorted(latest)
         for i in range(0, len(keys), CHUNK):
-            stmt = select(st.c.root, st.c.dossier_code, st.c.changed_at).where(
+            stmt = select(st.c.root, st.c.dossier_code, st.c.changed_at, st.c.event_id).where(
                 tuple_(st.c.root, st.c.dossier_code).in_(keys[i : i + CHUNK])
             )
-            for root, code, changed_at in await conn.execute(stmt):
-                if _later(changed_at, latest[(root, code)]["data"]["changed_at"]):
+            for root, code, changed_at, event_id in await conn.execute(stmt):
+                fact = latest[(root, code)]
+                if not _newer(fact["data"]["changed_at"], fact["event_id"], changed_at, event_id):
                     del latest[(root, code)]  # an older status arriving late
         if not latest:
             return
@@ -421,12 +475,15 @@ class Projection:
                 "dossier_code": key[1],
                 "status": int(f["data"]["status"]),
                 "changed_at": f["data"]["changed_at"],
+                "event_id": f["event_id"],
             }
             for key, f in latest.items()
         ]
         stmt = self._stmt(
             "statuses",
-            lambda: upsert(self.engine, st, ["root", "dossier_code"], ["status", "changed_at"]),
+            lambda: upsert(
+                self.engine, st, ["root", "dossier_code"], ["status", "changed_at", "event_id"]
+            ),
         )
         await conn.execute(stmt, rows)
 
