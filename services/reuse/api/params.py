@@ -57,11 +57,6 @@ class Period:
     start: date
     end: date
 
-    @property
-    def root(self) -> str:
-        """The root of the unit's tree (its code prefix)."""
-        return self.unit.split(".", 1)[0]
-
 
 def _error(name: str, message: str, value: str) -> dict[str, Any]:
     return {"type": "value_error", "loc": ("query", name), "msg": message, "input": value}
