@@ -126,6 +126,12 @@ class Projection:
                 named_dossiers[root].add(code)
             elif fact["event_type"] in RESULT_EVENTS:
                 named_results[root].add(data["result_code"])
+        intakes = sorted(
+            (f["root"], str(f["dossier_code"]))
+            for f in facts
+            if f["event_type"] == "dossier.received"
+        )
+        await self._named_by_intakes(conn, intakes, named_results, named_documents)
         queries: list[Any] = []
         for root, codes in procedures.items():
             queries += _in_chunks(
@@ -154,6 +160,31 @@ class Projection:
         for stmt in queries:
             keys.update((r, k) for r, k in await conn.execute(stmt))
         return keys
+
+    async def _named_by_intakes(
+        self,
+        conn: AsyncConnection,
+        intakes: Sequence[DossierKey],
+        named_results: dict[str, set[str]],
+        named_documents: dict[str, set[str]],
+    ) -> None:
+        """Results and stored files of dossiers an intake (or correction) places in a unit:
+        claims naming them take that unit as their source's, whichever arrived first."""
+        r, s = t.results, t.scans
+        for i in range(0, len(intakes), CHUNK):
+            chunk = intakes[i : i + CHUNK]
+            for root, code in await conn.execute(
+                select(r.c.root, r.c.result_code).where(
+                    tuple_(r.c.root, r.c.dossier_code).in_(chunk)
+                )
+            ):
+                named_results[root].add(code)
+            for root, sha in await conn.execute(
+                select(s.c.root, s.c.sha256).where(
+                    tuple_(s.c.root, s.c.dossier_code).in_(chunk), s.c.stored.is_(True)
+                )
+            ):
+                named_documents[root].add(str(sha))
 
     async def _applicants(self, conn: AsyncConnection, facts: Sequence[Fact]) -> set[str]:
         """Applicants whose missed reuse a batch may change.
