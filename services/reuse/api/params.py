@@ -89,7 +89,8 @@ def period(
         Query(
             alias="from",
             description="First local day of receipt (YYYY-MM-DD, Asia/Ho_Chi_Minh), inclusive.",
-            examples=["2026-01-01"],
+            # The calendar's ends too, so generated requests try them (they once gave 500).
+            examples=["2026-01-01", "0001-01-01", "9999-12-05", "9999-12-31"],
         ),
     ],
     end: Annotated[
@@ -97,7 +98,7 @@ def period(
         Query(
             alias="to",
             description="Last local day of receipt (YYYY-MM-DD, Asia/Ho_Chi_Minh), inclusive.",
-            examples=["2026-09-30"],
+            examples=["2026-09-30", "9999-12-31", "0001-01-01"],
         ),
     ],
 ) -> Period:

@@ -6,14 +6,18 @@ dates answer 200. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from schemas.internal import Fact, FileOutcome
+from services.common.db import make_engine
 from services.ingest.normalize import to_fact
 from services.ingest.pseudonymize import ApplicantHasher
+from services.reuse.api import api_router
 from services.reuse.indicators import METRICS
 from tests import factories as f
 
@@ -160,3 +164,21 @@ async def test_the_calendars_extremes_answer(api: Served, period: dict[str, str]
     for path, params in requests("H44", period):
         got = await api.get(path, "auditor", **params)
         assert got.status_code == 200, (path, params, got.text)
+
+
+def date_examples() -> tuple[list[str], list[str]]:
+    """The `from` and `to` examples of the OpenAPI document (schemathesis tries them)."""
+    app = FastAPI()
+    app.include_router(api_router(make_engine("sqlite+aiosqlite:///:memory:")))
+    params = {p["name"]: p for p in app.openapi()["paths"]["/v1/indicators"]["get"]["parameters"]}
+    return params["from"]["schema"]["examples"], params["to"]["schema"]["examples"]
+
+
+async def test_every_pair_of_example_dates_answers_without_a_server_error(api: Served) -> None:
+    starts, ends = date_examples()
+    assert {"0001-01-01", "9999-12-31"} <= set(starts) & set(ends)
+    for start, end in itertools.product(starts, ends):
+        for path, params in requests("H44", {"from": start, "to": end}):
+            got = await api.get(path, "auditor", **params)
+            expected = 200 if start <= end else 422
+            assert got.status_code == expected, (path, params, got.text)
