@@ -173,9 +173,25 @@ async def answers(url: str, batches: list[list[Fact]]) -> list[tuple[int, Any]]:
         ]
 
 
+def explained_as_computed(found: list[tuple[int, Any]]) -> None:
+    """Every explain answer has the numerator and denominator of the indicator it explains."""
+    figures: dict[str, dict[str, tuple[int, int]]] = {}
+    for (path, params), (status, body) in zip(requests(), found, strict=True):
+        if status != 200:
+            continue
+        if path == "/v1/indicators" and "denominator" not in params:
+            figures[params["unit"]] = {
+                m["code"]: (m["numerator"], m["denominator"]) for m in body["metrics"]
+            }
+        elif path == "/v1/explain":
+            pair = (body["numerator"], body["denominator"])
+            assert figures[params["unit"]][params["indicator"]] == pair, params
+
+
 def check(url: str, facts: list[Fact], seed: int) -> None:
     in_order = asyncio.run(answers(url, [facts]))
     assert any(status == 200 for status, _ in in_order)
+    explained_as_computed(in_order)
     any_order = asyncio.run(answers(url, _redelivered(facts, seed)))
     assert any_order == in_order
     one_by_one = asyncio.run(answers(url, [[x] for x in reversed(facts)]))
