@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from .lag import ConsumerLag
+from .scrape_auth import CHALLENGE, scrape_allowed, scrape_token
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -34,8 +35,10 @@ def build_http_app(
     `openapi` serves /openapi.json without the interactive pages (`docs`), which would load
     their scripts from outside this machine.
     Consumer lag per group and topic is refreshed every `lag_interval` seconds meanwhile.
+    /metrics asks for `TRACKER_METRICS_TOKEN` as a bearer token when that is set.
     """
     lag = ConsumerLag(broker, registry, interval=lag_interval)
+    token = scrape_token()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -70,7 +73,14 @@ def build_http_app(
         )
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        if not scrape_allowed(token, request.headers.get("authorization")):
+            return Response(
+                content=b"a scrape token is required: Authorization: Bearer <token>\n",
+                status_code=401,
+                headers={"WWW-Authenticate": CHALLENGE},
+                media_type="text/plain",
+            )
         return Response(content=generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:

@@ -33,7 +33,8 @@ API_DESCRIPTION = (
     "with their evidence: reuse edges, missed reuse, and the dossiers behind every figure. "
     "Every /v1 endpoint needs `Authorization: Bearer <token>` (`reuse-tracker token create`); "
     "a `province:<ROOT>` token reads only its own tree. Periods are inclusive local dates "
-    "(Asia/Ho_Chi_Minh) of receipt. /health and /metrics are open."
+    "(Asia/Ho_Chi_Minh) of receipt. /health is open; /metrics too unless "
+    "`TRACKER_METRICS_TOKEN` is set (then it asks for that bearer token)."
 )
 
 

@@ -553,13 +553,13 @@ async def _explain_procedures(
 
 
 async def _explain_units(engine: AsyncEngine, tree: UnitTree, scope: Scope) -> list[dict[str, Any]]:
-    """Registered units of the scope, counted when they offer certified electronic copies."""
+    """Registered units of the scope and the unit itself, counted when they offer certified
+    electronic copies."""
     u = t.units
     async with engine.connect() as conn:
         names = dict(
             (await conn.execute(select(u.c.code, u.c.name).where(u.c.root == scope.root))).all()
         )
-    subtree = tree.subtree(scope.unit)
     return [
         {
             "kind": "unit",
@@ -567,10 +567,17 @@ async def _explain_units(engine: AsyncEngine, tree: UnitTree, scope: Scope) -> l
             "unit": code,
             "name": names.get(code),
             "counted": certified,
-            "reason": "offers certified electronic copies"
-            if certified
-            else "does not offer certified electronic copies",
+            "reason": _unit_reason(code in tree.registered, certified),
         }
-        for code, certified in sorted(tree.registered.items(), key=lambda kv: natural_key(kv[0]))
-        if code in subtree
+        for code, certified in sorted(
+            tree.counted_units(scope.unit).items(), key=lambda kv: natural_key(kv[0])
+        )
     ]
+
+
+def _unit_reason(registered: bool, certified: bool) -> str:
+    if not registered:
+        return "not registered: no agency.registered declares certified electronic copies"
+    if certified:
+        return "offers certified electronic copies"
+    return "does not offer certified electronic copies"

@@ -23,7 +23,10 @@ DossierKey = tuple[str, str]
 def _verified(c: Any) -> Any:
     """Whether a reuse component's source names a document or result the tracker stored."""
     s, r = t.scans.alias("src_scan"), t.results.alias("src_result")
-    document_stored = exists().where(s.c.sha256 == c.c.source_document_code, s.c.stored.is_(True))
+    # Within the claim's root: another root's files are neither evidence nor to be named.
+    document_stored = exists().where(
+        s.c.root == c.c.root, s.c.sha256 == c.c.source_document_code, s.c.stored.is_(True)
+    )
     dossier_scanned = exists().where(
         s.c.root == c.c.root,
         s.c.dossier_code == c.c.source_dossier_code,
@@ -63,8 +66,8 @@ def _source_unit(c: Any) -> Any:
     by_document = (
         select(d.c.agency_code)
         .join(s, and_(s.c.root == d.c.root, s.c.dossier_code == d.c.dossier_code))
-        .where(s.c.sha256 == c.c.source_document_code, s.c.stored.is_(True))
-        .order_by(s.c.scanned_at)
+        .where(s.c.root == c.c.root, s.c.sha256 == c.c.source_document_code, s.c.stored.is_(True))
+        .order_by(s.c.scanned_at, s.c.event_id)
         .limit(1)
         .scalar_subquery()
     )

@@ -70,14 +70,12 @@ def split_period(
 ) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
     """Day ranges and whole months (first days of the first and last) covering [start, end].
 
-    2026-01-15..2026-12-31 -> days 01-15..01-31 and months 2026-02..2026-12.
+    2026-01-15..2026-12-31 -> days 01-15..01-31 and months 2026-02..2026-12. Exact up to
+    0001-01-01 and 9999-12-31 (no date arithmetic steps outside the calendar).
     """
-    first_full = (
-        start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    )
-    after_end = end + timedelta(days=1)
-    last_full = end if after_end.day == 1 else end.replace(day=1) - timedelta(days=1)
-    if first_full > last_full:
+    first_full = start if start.day == 1 else _next_month(start)
+    last_full = end if _month_end(end) == end else _previous_month_end(end)
+    if first_full is None or last_full is None or first_full > last_full:
         return [(start, end)], None
     days = []
     if start < first_full:
@@ -85,6 +83,25 @@ def split_period(
     if last_full < end:
         days.append((last_full + timedelta(days=1), end))
     return days, (first_full, last_full.replace(day=1))
+
+
+def _next_month(day: date) -> date | None:
+    """The first day of the month after `day`'s, None after December 9999."""
+    if day.month < 12:
+        return date(day.year, day.month + 1, 1)
+    return date(day.year + 1, 1, 1) if day.year < date.max.year else None
+
+
+def _month_end(day: date) -> date:
+    """The last day of `day`'s month."""
+    following = _next_month(day)
+    return date.max if following is None else following - timedelta(days=1)
+
+
+def _previous_month_end(day: date) -> date | None:
+    """The last day of the month before `day`'s, None before January 1."""
+    first = day.replace(day=1)
+    return None if first == date.min else first - timedelta(days=1)
 
 
 @dataclass
@@ -113,16 +130,16 @@ class Period:
                 out[name] += value
         return out
 
-    def pairs(self, scope: set[str]) -> list[tuple[int, int]]:
-        """(numerator, denominator) of the seven indicators, in METRICS order."""
+    def pairs(self, unit: str) -> list[tuple[int, int]]:
+        """(numerator, denominator) of the seven indicators of a unit, in METRICS order."""
+        scope = self.subtree(unit)
         n = self.totals(scope)
         citizen_procs: set[str] = set()
         connected_procs: set[str] = set()
-        for unit in scope:
-            citizen_procs.update(self.citizen.get(unit, ()))
-            connected_procs.update(self.connected.get(unit, ()))
-        registered = [code for code in scope if code in self.tree.registered]
-        certified = sum(1 for code in registered if self.tree.registered[code])
+        for code in scope:
+            citizen_procs.update(self.citizen.get(code, ()))
+            connected_procs.update(self.connected.get(code, ()))
+        units = self.tree.counted_units(unit)
         return [
             (n["e_result"], n["total"]),
             (n["so_hoa"], n["total"]),
@@ -130,12 +147,12 @@ class Period:
             (n["synced"], n["total"]),
             (n["connected"], n["total"]),
             (len(citizen_procs & connected_procs), len(citizen_procs)),
-            (certified, len(registered)),
+            (sum(units.values()), len(units)),
         ]
 
     def indicator_object(self, unit: str) -> dict[str, Any]:
         """The CONTRACT.md indicator object of a unit (over its subtree)."""
-        pairs = self.pairs(self.subtree(unit))
+        pairs = self.pairs(unit)
         metrics = [metric_object(spec, n, d) for spec, (n, d) in zip(METRICS, pairs, strict=True)]
         total = sum(
             (
@@ -202,7 +219,7 @@ class IndicatorReader:
                 .where(pairs.c.root == root)
                 .union(select(a.c.agency_code).where(a.c.root == root))
             )
-            codes = list(seen.scalars())
+            codes = list(seen.scalars())  # in no particular order: the tree does not need one
         return UnitTree.build(root, registered, codes)
 
     async def period(self, root: str, start: date, end: date, policy: str) -> Period:
@@ -260,8 +277,18 @@ class IndicatorReader:
                 citizen[unit].add(proc)
         return Period(tree, start, end, sums, connected, citizen)
 
+    async def root_of(self, unit: str) -> str:
+        """The root whose tree holds a unit: its registration's, else its code prefix (a unit
+        outside the prefix, `X99` under `H44`, is known only by its registration)."""
+        u = t.units
+        async with self.engine.connect() as conn:
+            found = (
+                await conn.execute(select(u.c.root).where(u.c.code == unit))
+            ).scalar_one_or_none()
+        return found if found is not None else unit.split(".", 1)[0]
+
     async def _period_for(self, unit: str, start: date, end: date, policy: str) -> Period:
-        period = await self.period(unit.split(".", 1)[0], start, end, policy)
+        period = await self.period(await self.root_of(unit), start, end, policy)
         if not period.tree.contains(unit):
             raise UnknownUnit(unit)
         return period

@@ -21,7 +21,8 @@ CHUNK = 400
 
 
 def chunks(keys: Iterable[DossierKey], size: int = CHUNK) -> Iterator[tuple[str, list[str]]]:
-    """(root, dossier codes) groups of at most `size` codes, in sorted order."""
+    """(root, dossier codes) groups of at most `size` codes, in sorted order (any pairs
+    work: grouped by their first element)."""
     by_root: dict[str, set[str]] = defaultdict(set)
     for root, code in keys:
         by_root[root].add(code)

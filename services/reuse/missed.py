@@ -4,7 +4,9 @@ for the same applicant (the once-only principle broken).
 Two stored files show the same paper when their SHA-256 are equal, or when the perceptual
 hashes of their first pages differ in at most `max_distance` of 64 bits (a rescan of the
 same sheet is never byte-identical). The earlier file may be any stored scan or result file
-of the applicant, in any dossier; only component scans can be missed reuse.
+of the applicant in any dossier of the same root; only component scans can be missed reuse.
+Matches never cross roots: a province's figures and evidence never name another root's
+dossiers (README, "Isolation between roots").
 
 Detection is recomputed for a whole applicant whenever one of its scans or dossiers
 changes, so the outcome does not depend on the order in which scans arrive.
@@ -85,8 +87,8 @@ def find_missed(
 ) -> list[Missed]:
     """Every component whose first stored scan repeats an earlier file of the applicant.
 
-    The earlier file must be strictly earlier (by `scanned_at`) and belong to another
-    component or result; among several matches the closest wins, then the earliest.
+    The earlier file must be strictly earlier (by `scanned_at`), of the same root, and belong
+    to another component or result; among several matches the closest wins, then the earliest.
     With `components` given (root, dossier, component), a scan of a component the dossier
     no longer declares (a correction removed it) is not counted.
     """
@@ -104,7 +106,7 @@ def find_missed(
         for index, other in enumerate(ordered):
             if other.instant >= scan.instant:
                 break
-            if other.target == target:
+            if other.target == target or other.root != scan.root:
                 continue
             found = _match(scan, other, max_distance)
             if found is not None and (best is None or (found[1], index) < best[:2]):
@@ -115,9 +117,9 @@ def find_missed(
 
 
 async def stored_files(
-    conn: AsyncConnection, applicants: Sequence[str]
+    conn: AsyncConnection, root: str, applicants: Sequence[str]
 ) -> dict[str, list[StoredFile]]:
-    """Every stored file of these applicants' dossiers, in any root, by applicant."""
+    """Every stored file of these applicants' dossiers in `root`, by applicant."""
     s, d = t.scans, t.dossiers
     out: dict[str, list[StoredFile]] = defaultdict(list)
     for i in range(0, len(applicants), CHUNK):
@@ -134,7 +136,11 @@ async def stored_files(
                 s.c.phash,
             )
             .join(d, (d.c.root == s.c.root) & (d.c.dossier_code == s.c.dossier_code))
-            .where(d.c.applicant_hash.in_(applicants[i : i + CHUNK]), s.c.stored.is_(True))
+            .where(
+                d.c.root == root,
+                d.c.applicant_hash.in_(applicants[i : i + CHUNK]),
+                s.c.stored.is_(True),
+            )
         )
         for applicant, *rest in rows:
             if rest[6]:  # a stored file always has its SHA-256; skip a malformed outcome
@@ -143,27 +149,30 @@ async def stored_files(
 
 
 async def declared_components(
-    conn: AsyncConnection, applicants: Sequence[str]
+    conn: AsyncConnection, root: str, applicants: Sequence[str]
 ) -> dict[str, set[tuple[str, str, str]]]:
-    """(root, dossier, component) of every component these applicants' dossiers declare."""
+    """(root, dossier, component) of every component these applicants' dossiers in `root`
+    declare."""
     c, d = t.components, t.dossiers
     out: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for i in range(0, len(applicants), CHUNK):
         rows = await conn.execute(
             select(d.c.applicant_hash, c.c.root, c.c.dossier_code, c.c.component_code)
             .join(d, (d.c.root == c.c.root) & (d.c.dossier_code == c.c.dossier_code))
-            .where(d.c.applicant_hash.in_(applicants[i : i + CHUNK]))
+            .where(d.c.root == root, d.c.applicant_hash.in_(applicants[i : i + CHUNK]))
         )
-        for applicant, root, dossier, component in rows:
-            out[applicant].add((root, dossier, component))
+        for applicant, found_root, dossier, component in rows:
+            out[applicant].add((found_root, dossier, component))
     return out
 
 
 async def refresh_applicants(
-    conn: AsyncConnection, applicants: Sequence[str], max_distance: int
+    conn: AsyncConnection, root: str, applicants: Sequence[str], max_distance: int
 ) -> set[tuple[str, str]]:
-    """Rewrite the missed-reuse rows of these applicants; returns the dossiers whose count
-    of missed components changed (their `missed_components` column follows in flags)."""
+    """Rewrite the missed-reuse rows of these applicants in `root`; returns the dossiers
+    whose count of missed components changed (their `missed_components` column follows in
+    flags). Matching is within a root, so one root's rows are rewritten from its own files
+    alone, and writers of different roots never touch each other's rows."""
     m = t.missed
     chosen = sorted(set(applicants))
     if not chosen:
@@ -171,11 +180,11 @@ async def refresh_applicants(
     old: Counter[tuple[str, str]] = Counter()
     for i in range(0, len(chosen), CHUNK):
         stmt = select(m.c.root, m.c.dossier_code).where(
-            m.c.applicant_hash.in_(chosen[i : i + CHUNK])
+            m.c.root == root, m.c.applicant_hash.in_(chosen[i : i + CHUNK])
         )
         old.update((root, code) for root, code in await conn.execute(stmt))
-    files = await stored_files(conn, chosen)
-    declared = await declared_components(conn, chosen)
+    files = await stored_files(conn, root, chosen)
+    declared = await declared_components(conn, root, chosen)
     rows = []
     for applicant in chosen:
         for x in find_missed(
@@ -202,7 +211,9 @@ async def refresh_applicants(
                 }
             )
     for i in range(0, len(chosen), CHUNK):
-        await conn.execute(delete(m).where(m.c.applicant_hash.in_(chosen[i : i + CHUNK])))
+        await conn.execute(
+            delete(m).where(m.c.root == root, m.c.applicant_hash.in_(chosen[i : i + CHUNK]))
+        )
     if rows:
         await conn.execute(m.insert(), rows)
     new: Counter[tuple[str, str]] = Counter((str(r["root"]), str(r["dossier_code"])) for r in rows)

@@ -20,22 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.internal import Fact
 from services.common.db import insert_ignore, upsert
-from services.common.timeutil import local_date, parse_rfc3339
+from services.common.timeutil import local_date
 
 from . import aggregates, flags, missed, requirement
 from . import keys as dossier_keys
 from . import tables as t
+from .precedence import later, newer
 
 DossierKey = tuple[str, str]
 CHUNK = 400
 WRITER_LOCK = 0x72657573  # PostgreSQL advisory lock namespace ("reus") of the projection's writers
 FILE_EVENTS = ("component.scanned", "result.issued", "result.scanned")
 RESULT_EVENTS = ("result.issued", "result.scanned", "result.pushed_to_warehouse")
-
-
-def _later(a: str, b: str) -> bool:
-    """Whether instant `a` is strictly later than `b` (RFC 3339 strings)."""
-    return parse_rfc3339(a) > parse_rfc3339(b)
 
 
 def _stored(fact: Fact) -> bool:
@@ -86,7 +82,9 @@ class Projection:
             # Only the applicants' dossiers whose missed-reuse count changes are recomputed;
             # the writes above touched none of their contribution columns, so their snapshot
             # taken now is still the one from before the batch.
-            recounted = await missed.refresh_applicants(conn, sorted(applicants), self.max_distance)
+            recounted: set[DossierKey] = set()
+            for root, hashes in dossier_keys.chunks(applicants):
+                recounted |= await missed.refresh_applicants(conn, root, hashes, self.max_distance)
             extra = recounted - keys
             before += await aggregates.snapshot(conn, extra)
             keys |= extra
@@ -106,7 +104,7 @@ class Projection:
         # What arrives that reuse claims (in other dossiers) may name, by root.
         named_dossiers: dict[str, set[str]] = defaultdict(set)
         named_results: dict[str, set[str]] = defaultdict(set)
-        named_documents: set[str] = set()
+        named_documents: dict[str, set[str]] = defaultdict(set)
         for fact in facts:
             root, code, data = fact["root"], fact["dossier_code"], fact["data"]
             if code is None:
@@ -114,11 +112,19 @@ class Projection:
             keys.add((root, code))
             if fact["event_type"] == "dossier.received":
                 named_dossiers[root].add(code)
-            elif fact["event_type"] == "component.scanned" and _stored(fact):
+            if fact["event_type"] in FILE_EVENTS and _stored(fact):
+                # Any stored file, result files included, verifies claims naming its SHA-256.
+                named_documents[root].add(str(fact["file"].get("sha256")))
+            if fact["event_type"] == "component.scanned" and _stored(fact):
                 named_dossiers[root].add(code)
-                named_documents.add(str(fact["file"].get("sha256")))
             elif fact["event_type"] in RESULT_EVENTS:
                 named_results[root].add(data["result_code"])
+        intakes = sorted(
+            (f["root"], str(f["dossier_code"]))
+            for f in facts
+            if f["event_type"] == "dossier.received"
+        )
+        await self._named_by_intakes(conn, intakes, named_results, named_documents)
         queries: list[Any] = []
         for root, codes in named_dossiers.items():
             queries += _in_chunks(
@@ -132,15 +138,42 @@ class Projection:
                 c.c.source_result_code,
                 codes,
             )
-        queries += _in_chunks(
-            select(c.c.root, c.c.dossier_code), c.c.source_document_code, named_documents
-        )
+        for root, codes in named_documents.items():
+            queries += _in_chunks(
+                select(c.c.root, c.c.dossier_code).where(c.c.root == root),
+                c.c.source_document_code,
+                codes,
+            )
         for stmt in queries:
             keys.update((r, k) for r, k in await conn.execute(stmt))
         return keys
 
-    async def _applicants(self, conn: AsyncConnection, facts: Sequence[Fact]) -> set[str]:
-        """Applicants whose missed reuse a batch may change.
+    async def _named_by_intakes(
+        self,
+        conn: AsyncConnection,
+        intakes: Sequence[DossierKey],
+        named_results: dict[str, set[str]],
+        named_documents: dict[str, set[str]],
+    ) -> None:
+        """Results and stored files of dossiers an intake (or correction) places in a unit:
+        claims naming them take that unit as their source's, whichever arrived first."""
+        r, s = t.results, t.scans
+        for root, codes in dossier_keys.chunks(intakes):
+            for found_root, code in await conn.execute(
+                select(r.c.root, r.c.result_code).where(dossier_keys.of(r, root, codes))
+            ):
+                named_results[found_root].add(code)
+            for found_root, sha in await conn.execute(
+                select(s.c.root, s.c.sha256).where(
+                    dossier_keys.of(s, root, codes), s.c.stored.is_(True)
+                )
+            ):
+                named_documents[found_root].add(str(sha))
+
+    async def _applicants(
+        self, conn: AsyncConnection, facts: Sequence[Fact]
+    ) -> set[tuple[str, str]]:
+        """(root, applicant) pairs whose missed reuse a batch may change.
 
         Those with a file stored in the batch, and, for an intake, those of a dossier that
         already has stored files (its scans arrived first, or a correction moves them from
@@ -167,16 +200,16 @@ class Projection:
             )
             scanned_before.update((r, k) for r, k in await conn.execute(stmt))
         applicants = {
-            h
+            (f["root"], h)
             for f in intakes
             if (h := f["data"]["applicant"].get("id_hash"))
             and ((f["root"], f["dossier_code"]) in scanned_before | with_files)
         }
         for root, codes in dossier_keys.chunks(with_files | scanned_before):
-            stmt = select(d.c.applicant_hash).where(
+            stmt = select(d.c.root, d.c.applicant_hash).where(
                 dossier_keys.of(d, root, codes), d.c.applicant_hash.is_not(None)
             )
-            applicants.update((await conn.execute(stmt)).scalars())
+            applicants.update((r, h) for r, h in await conn.execute(stmt))
         return applicants
 
     # -- writes, one statement per kind of row for the whole batch ------------------------
@@ -206,12 +239,15 @@ class Projection:
 
     async def _agency(self, conn: AsyncConnection, fact: Fact) -> None:
         data = fact["data"]
+        u = t.units
         current = (
             await conn.execute(
-                select(t.units.c.registered_at).where(t.units.c.code == fact["agency_code"])
+                select(u.c.registered_at, u.c.registered_event_id).where(
+                    u.c.code == fact["agency_code"]
+                )
             )
-        ).scalar_one_or_none()
-        if current is not None and not _later(fact["occurred_at"], current):
+        ).one_or_none()
+        if current is not None and not newer(fact["occurred_at"], fact["event_id"], *current):
             return  # an older registration arriving late does not undo a newer one
         row = {
             "code": fact["agency_code"],
@@ -221,6 +257,7 @@ class Projection:
             "level": data.get("level"),
             "certified_copy_service": bool(data.get("certified_copy_service", True)),
             "registered_at": fact["occurred_at"],
+            "registered_event_id": fact["event_id"],
         }
         stmt = self._stmt(
             "units", lambda: upsert(self.engine, t.units, ["code"], [k for k in row if k != "code"])
@@ -228,7 +265,27 @@ class Projection:
         await conn.execute(stmt, row)
 
     async def _procedures(self, conn: AsyncConnection, facts: Sequence[Fact]) -> None:
+        """The newest assignment of each (unit, procedure) by occurred_at, then event_id."""
         if not facts:
+            return
+        a = t.assignments
+        latest: dict[tuple[str, str], Fact] = {}
+        for f in facts:
+            key = (f["agency_code"], f["data"]["procedure_code"])
+            held = latest.get(key)
+            if held is None or newer(
+                f["occurred_at"], f["event_id"], held["occurred_at"], held["event_id"]
+            ):
+                latest[key] = f
+        for agency, procedures in dossier_keys.chunks(latest):
+            stmt = select(
+                a.c.agency_code, a.c.procedure_code, a.c.assigned_at, a.c.assigned_event_id
+            ).where(a.c.agency_code == agency, a.c.procedure_code.in_(procedures))
+            for agency, proc, at, event_id in await conn.execute(stmt):
+                f = latest[(agency, proc)]
+                if at is not None and not newer(f["occurred_at"], f["event_id"], at, event_id):
+                    del latest[(agency, proc)]  # an older assignment arriving late
+        if not latest:
             return
         rows = [
             {
@@ -238,8 +295,10 @@ class Projection:
                 "name": f["data"].get("name"),
                 "citizen_facing": bool(f["data"]["citizen_facing"]),
                 "result_document_required": bool(f["data"]["result_document_required"]),
+                "assigned_at": f["occurred_at"],
+                "assigned_event_id": f["event_id"],
             }
-            for f in facts
+            for f in latest.values()
         ]
         stmt = self._stmt(
             "assignments",
@@ -247,7 +306,14 @@ class Projection:
                 self.engine,
                 t.assignments,
                 ["agency_code", "procedure_code"],
-                ["root", "name", "citizen_facing", "result_document_required"],
+                [
+                    "root",
+                    "name",
+                    "citizen_facing",
+                    "result_document_required",
+                    "assigned_at",
+                    "assigned_event_id",
+                ],
             ),
         )
         await conn.execute(stmt, rows)
@@ -275,8 +341,8 @@ class Projection:
             best = (held["occurred_at"], held["event_id"]) if held else current.get(key)
             if (
                 best is None
-                or _later(fact["occurred_at"], best[0])
-                or (not _later(best[0], fact["occurred_at"]) and fact["event_id"] > best[1])
+                or later(fact["occurred_at"], best[0])
+                or (not later(best[0], fact["occurred_at"]) and fact["event_id"] > best[1])
             ):
                 winners[key] = fact
         if not winners:
@@ -371,7 +437,8 @@ class Projection:
         await conn.execute(stmt, rows)
 
     async def _statuses(self, conn: AsyncConnection, facts: Sequence[Fact]) -> None:
-        """The latest status of each dossier (by changed_at) wins, whenever it arrives."""
+        """The latest status of each dossier (by changed_at, then event_id) wins, whenever
+        it arrives."""
         if not facts:
             return
         st = t.statuses
@@ -379,14 +446,20 @@ class Projection:
         for fact in facts:
             key = (fact["root"], str(fact["dossier_code"]))
             held = latest.get(key)
-            if held is None or not _later(held["data"]["changed_at"], fact["data"]["changed_at"]):
+            if held is None or newer(
+                fact["data"]["changed_at"],
+                fact["event_id"],
+                held["data"]["changed_at"],
+                held["event_id"],
+            ):
                 latest[key] = fact
         for root, codes in dossier_keys.chunks(latest):
-            stmt = select(st.c.root, st.c.dossier_code, st.c.changed_at).where(
+            stmt = select(st.c.root, st.c.dossier_code, st.c.changed_at, st.c.event_id).where(
                 dossier_keys.of(st, root, codes)
             )
-            for root, code, changed_at in await conn.execute(stmt):
-                if _later(changed_at, latest[(root, code)]["data"]["changed_at"]):
+            for root, code, changed_at, event_id in await conn.execute(stmt):
+                fact = latest[(root, code)]
+                if not newer(fact["data"]["changed_at"], fact["event_id"], changed_at, event_id):
                     del latest[(root, code)]  # an older status arriving late
         if not latest:
             return
@@ -396,12 +469,15 @@ class Projection:
                 "dossier_code": key[1],
                 "status": int(f["data"]["status"]),
                 "changed_at": f["data"]["changed_at"],
+                "event_id": f["event_id"],
             }
             for key, f in latest.items()
         ]
         stmt = self._stmt(
             "statuses",
-            lambda: upsert(self.engine, st, ["root", "dossier_code"], ["status", "changed_at"]),
+            lambda: upsert(
+                self.engine, st, ["root", "dossier_code"], ["status", "changed_at", "event_id"]
+            ),
         )
         await conn.execute(stmt, rows)
 

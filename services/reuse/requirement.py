@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,27 +24,37 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from schemas.internal import Fact
 
 from . import tables as t
+from .precedence import newer
 
 DossierKey = tuple[str, str]
 Flags = dict[str, dict[str, bool]]  # procedure -> unit -> result_document_required
 
 
-def _new_flags(facts: Sequence[Fact]) -> dict[str, Flags]:
-    """root -> procedure -> unit -> result_document_required as the batch leaves it."""
-    out: dict[str, Flags] = defaultdict(lambda: defaultdict(dict))
+def _newest(facts: Sequence[Fact]) -> dict[str, dict[tuple[str, str], Fact]]:
+    """root -> (procedure, unit) -> the batch's newest assignment (see precedence)."""
+    out: dict[str, dict[tuple[str, str], Fact]] = defaultdict(dict)
     for f in facts:
-        if f["event_type"] == "procedure.assigned":
-            data = f["data"]
-            flag = bool(data["result_document_required"])
-            out[f["root"]][data["procedure_code"]][f["agency_code"]] = flag
+        if f["event_type"] != "procedure.assigned":
+            continue
+        key = (f["data"]["procedure_code"], f["agency_code"])
+        held = out[f["root"]].get(key)
+        if held is None or newer(
+            f["occurred_at"], f["event_id"], held["occurred_at"], held["event_id"]
+        ):
+            out[f["root"]][key] = f
     return out
 
 
 async def changed_by_assignments(conn: AsyncConnection, facts: Sequence[Fact]) -> set[DossierKey]:
     """Dossiers whose `result_required` the batch's assignments change (call before writing)."""
     keys: set[DossierKey] = set()
-    for root, new in _new_flags(facts).items():
-        current = await _current(conn, root, sorted(new))
+    for root, batch in _newest(facts).items():
+        current, held = await _current(conn, root, sorted({p for p, _ in batch}))
+        new: Flags = defaultdict(dict)
+        for (procedure, unit), f in batch.items():
+            stored = held.get((procedure, unit))
+            if stored is None or newer(f["occurred_at"], f["event_id"], *stored):
+                new[procedure][unit] = bool(f["data"]["result_document_required"])
         for flag in (True, False):
             own: dict[str, list[str]] = {}
             for procedure, units in new.items():
@@ -62,17 +71,27 @@ async def changed_by_assignments(conn: AsyncConnection, facts: Sequence[Fact]) -
     return keys
 
 
-async def _current(conn: AsyncConnection, root: str, procedures: list[str]) -> dict[str, Any]:
+async def _current(
+    conn: AsyncConnection, root: str, procedures: list[str]
+) -> tuple[dict[str, dict[str, bool]], dict[tuple[str, str], tuple[str, str | None]]]:
+    """The stored flags by procedure and unit, and the (instant, event id) that set each."""
     a = t.assignments
-    out: dict[str, dict[str, bool]] = defaultdict(dict)
+    flags: dict[str, dict[str, bool]] = defaultdict(dict)
+    held: dict[tuple[str, str], tuple[str, str | None]] = {}
     rows = await conn.execute(
-        select(a.c.procedure_code, a.c.agency_code, a.c.result_document_required).where(
-            a.c.root == root, a.c.procedure_code.in_(procedures)
-        )
+        select(
+            a.c.procedure_code,
+            a.c.agency_code,
+            a.c.result_document_required,
+            a.c.assigned_at,
+            a.c.assigned_event_id,
+        ).where(a.c.root == root, a.c.procedure_code.in_(procedures))
     )
-    for procedure, agency, flag in rows:
-        out[procedure][agency] = bool(flag)
-    return out
+    for procedure, agency, flag, at, event_id in rows:
+        flags[procedure][agency] = bool(flag)
+        if at is not None:
+            held[(procedure, agency)] = (at, event_id)
+    return flags, held
 
 
 async def _own_changes(

@@ -31,6 +31,8 @@ units = Table(
     Column("level", String(16)),
     Column("certified_copy_service", Boolean, nullable=False),
     Column("registered_at", String(40), nullable=False),  # occurred_at of the latest registration
+    # Its event_id: of two registrations at the same instant the greater event_id wins.
+    Column("registered_event_id", String(36)),
 )
 
 assignments = Table(
@@ -43,6 +45,10 @@ assignments = Table(
     Column("name", String(1024)),
     Column("citizen_facing", Boolean, nullable=False),
     Column("result_document_required", Boolean, nullable=False),
+    # occurred_at and event_id of the assignment held: a newer one replaces it, whenever it
+    # arrives (null in rows written before these columns existed: any assignment replaces it).
+    Column("assigned_at", String(40)),
+    Column("assigned_event_id", String(36)),
 )
 # Every assignment of a procedure in a root: whether any of them requires a result document.
 Index("ix_reuse_assignments_procedure", assignments.c.root, assignments.c.procedure_code)
@@ -101,6 +107,7 @@ statuses = Table(
     Column("dossier_code", String(64), primary_key=True),
     Column("status", Integer, nullable=False),
     Column("changed_at", String(40), nullable=False),
+    Column("event_id", String(36)),  # breaks ties between statuses changed at the same instant
 )
 
 components = Table(

@@ -1,4 +1,14 @@
-"""The unit tree of a root: registered parents, else the code prefix (`H44.07.01` -> `H44.07`)."""
+"""The unit tree of a root, a function of the set of known codes alone (never of their order).
+
+Rules (README "Unit tree"):
+- A registered unit hangs under its `parent_code`. A parent not known yet, inside the root's
+  prefix (`ROOT.`), is a placeholder unit until it registers; any other unknown parent (a typo,
+  another root's code) is ignored and the unit hangs by prefix, as an unregistered one does.
+- A unit placed by prefix hangs under its longest known dotted prefix, else under the root.
+  Every dotted prefix between the root and such a unit is a prefix-only unit
+  (`H44.07.01` alone makes `H44.07` a unit), so any prefix can be queried.
+- Registrations that loop hang their smallest code under the root, so nothing is lost.
+"""
 
 from __future__ import annotations
 
@@ -23,28 +33,41 @@ class UnitTree:
     ) -> UnitTree:
         """From registrations (code, parent, certified copies) and codes seen in dossiers."""
         tree = cls(root)
-        for code, parent, certified in registered:
-            tree.parent[code] = parent if code != root else None
+        declared: dict[str, str | None] = {}
+        for code, parent, certified in sorted(registered, key=lambda r: r[0]):
+            declared[code] = None if code == root or parent == code else parent
             tree.registered[code] = certified
-        seen = list(seen_codes)
-        if tree.parent or seen:
-            # A root known only by its units' prefixes still heads their tree.
-            tree.parent.setdefault(root, None)
-        for code in seen:
-            tree._attach(code)
+        known = set(declared) | set(seen_codes)
+        if not known:
+            return tree
+        known.add(root)
+        known |= {
+            p for p in declared.values() if p is not None and p.startswith(root + ".")
+        }  # placeholders for parents that have not registered yet
+        by_parent = {c: p for c, p in declared.items() if p is not None and p in known}
+        by_prefix = sorted(known - set(by_parent) - {root})
+        for code in by_prefix:
+            known.update(_inner_prefixes(root, code))
+        tree.parent[root] = None
+        for code in sorted(known - {root}):
+            tree.parent[code] = by_parent.get(code) or _longest_prefix(root, code, known)
+        tree._break_loops()
         return tree
 
-    def _attach(self, code: str) -> None:
-        if code in self.parent:
-            return
-        # An unregistered unit hangs below its longest known prefix, or the root.
-        head = code
-        while "." in head:
-            head = head.rsplit(".", 1)[0]
-            if head in self.parent:
-                self.parent[code] = head
-                return
-        self.parent[code] = self.root
+    def _break_loops(self) -> None:
+        """Hang the smallest code of each loop of registrations under the root."""
+        reached = self.subtree(self.root)
+        for code in sorted(self.parent):
+            if code in reached:
+                continue
+            loop: list[str] = []
+            node: str | None = code
+            while node is not None and node not in reached and node not in loop:
+                loop.append(node)
+                node = self.parent.get(node)
+            if node is not None and node in loop:
+                self.parent[min(loop[loop.index(node) :])] = self.root
+            reached = self.subtree(self.root)
 
     def contains(self, code: str) -> bool:
         """Whether a unit code is known in this tree."""
@@ -69,3 +92,28 @@ class UnitTree:
             out.add(node)
             stack.extend(kids.get(node, []))
         return out
+
+    def counted_units(self, code: str) -> dict[str, bool]:
+        """ELECTRONIC_CERTIFIED_COPY's units of a subtree: its registered units and the unit
+        itself ("itself included"); an unregistered unit declares no certified copies."""
+        out = {c: self.registered[c] for c in self.subtree(code) if c in self.registered}
+        out.setdefault(code, False)
+        return out
+
+
+def _inner_prefixes(root: str, code: str) -> list[str]:
+    """The dotted prefixes strictly between the root and a code inside its prefix."""
+    if not code.startswith(root + "."):
+        return []
+    parts = code.split(".")
+    depth = root.count(".") + 1
+    return [".".join(parts[:n]) for n in range(depth + 1, len(parts))]
+
+
+def _longest_prefix(root: str, code: str, known: set[str]) -> str:
+    head = code
+    while "." in head:
+        head = head.rsplit(".", 1)[0]
+        if head in known:
+            return head
+    return root

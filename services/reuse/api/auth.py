@@ -51,9 +51,13 @@ def authenticator(
     return authenticate
 
 
-def require_read(role: Role, unit: str) -> None:
-    """403 unless the role may read the unit's tree."""
-    if not role.can_read(unit):
+def require_read(role: Role, root: str, unit: str) -> None:
+    """403 unless the role may read the tree of `root`, which holds `unit`.
+
+    The root comes from the unit's registration when there is one, so a registered unit
+    outside its root's code prefix (`X99` under `H44`) is read with that root's token.
+    """
+    if role.root is not None and role.root != root:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             detail=f"this token reads only the tree of {role.root}; {unit} is outside it",

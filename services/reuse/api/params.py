@@ -57,11 +57,6 @@ class Period:
     start: date
     end: date
 
-    @property
-    def root(self) -> str:
-        """The root of the unit's tree (its code prefix)."""
-        return self.unit.split(".", 1)[0]
-
 
 def _error(name: str, message: str, value: str) -> dict[str, Any]:
     return {"type": "value_error", "loc": ("query", name), "msg": message, "input": value}
@@ -94,7 +89,8 @@ def period(
         Query(
             alias="from",
             description="First local day of receipt (YYYY-MM-DD, Asia/Ho_Chi_Minh), inclusive.",
-            examples=["2026-01-01"],
+            # The calendar's ends too, so generated requests try them (they once gave 500).
+            examples=["2026-01-01", "0001-01-01", "9999-12-05", "9999-12-31"],
         ),
     ],
     end: Annotated[
@@ -102,7 +98,7 @@ def period(
         Query(
             alias="to",
             description="Last local day of receipt (YYYY-MM-DD, Asia/Ho_Chi_Minh), inclusive.",
-            examples=["2026-09-30"],
+            examples=["2026-09-30", "9999-12-31", "0001-01-01"],
         ),
     ],
 ) -> Period:

@@ -66,9 +66,13 @@ def api_router(
     Auth = Annotated[Role, Depends(authenticate)]
     Scope = Annotated[Period, Depends(period)]
 
+    async def root_of(role: Role, q: Period) -> str:
+        root = await source.root_of(q.unit)
+        require_read(role, root, q.unit)
+        return root
+
     async def tree_of(role: Role, q: Period) -> UnitTree:
-        require_read(role, q.unit)
-        tree = await source.tree(q.root)
+        tree = await source.tree(await root_of(role, q))
         if not tree.contains(q.unit):
             raise _unknown(q.unit)
         return tree
@@ -98,7 +102,7 @@ def api_router(
         denominator: DenominatorParam = None,
     ) -> Any:
         policy = denominator or default_policy
-        require_read(role, q.unit)
+        await root_of(role, q)
         try:
             result = await source.indicators(
                 q.unit, q.start, q.end, breakdown=breakdown == "children", policy=policy

@@ -32,9 +32,11 @@ def fact(event: dict[str, Any], outcome: FileOutcome | None = None) -> Fact:
     return out
 
 
-def assigned(unit: str, required: bool) -> Fact:
+def assigned(unit: str, required: bool, minute: int) -> Fact:
+    """An assignment of procedure 1.9, made at 08:<minute> (a later one supersedes)."""
     event = f.procedure(unit, "1.9")
     event["data"]["result_document_required"] = required
+    event["occurred_at"] = f"2026-03-02T08:{minute:02d}:00+07:00"
     return fact(event)
 
 
@@ -78,22 +80,25 @@ async def test_a_late_assignment_recomputes_only_the_dossiers_it_changes(
     engine: AsyncEngine, recomputed: list[int]
 ) -> None:
     projection = Projection(engine)
-    await projection.apply([assigned("H44.02", False)])
+    await projection.apply([assigned("H44.02", False, 1)])
     await projection.apply(
         [received("H44.01", f"A-{i}") for i in range(MANY)]
         + [received("H44.02", f"B-{i}") for i in range(MANY)]
     )
     recomputed.clear()
     # The same value the dossiers of H44.01 already had (no assignment requires a result).
-    await projection.apply([assigned("H44.01", False)])
+    await projection.apply([assigned("H44.01", False, 2)])
     assert recomputed == [0]
     # H44.01 now requires one: its own dossiers change, H44.02's keep their own assignment.
-    await projection.apply([assigned("H44.01", True)])
+    await projection.apply([assigned("H44.01", True, 3)])
     assert recomputed == [0, MANY]
     # A unit without an assignment follows the root-wide value, which flips only once.
     await projection.apply([received("H44.03", f"C-{i}") for i in range(10)])
-    await projection.apply([assigned("H44.02", True)])
+    await projection.apply([assigned("H44.02", True, 4)])
     assert recomputed[-1] == MANY  # H44.02's own; H44.03's were already "required"
+    # An older assignment arriving late changes nothing.
+    await projection.apply([assigned("H44.01", False, 0)])
+    assert recomputed[-1] == 0
     await _exact(engine)
 
 
