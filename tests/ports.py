@@ -23,6 +23,7 @@ STACKS = (
     "reliability",
     "scale-out",
     "bench",
+    "supervision",
 )
 SLOTS_PER_SHIFT = 10
 SHIFTS = tuple(range(TEST_SLOTS // SLOTS_PER_SHIFT))

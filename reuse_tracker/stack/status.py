@@ -8,15 +8,21 @@ for the services, a topic listing for the broker, any HTTP answer for the S3 API
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
-from .broker import admin_client, kafka_answers
-from .kafka_client import OffsetSpec
 from .state import ProcessRecord, StackState, read_state, state_path
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,7 @@ def healthy(record: ProcessRecord, state: StackState, timeout: float = 2.0) -> b
     """The process's health check, live."""
     try:
         if record.kind == "broker":
-            return kafka_answers(state.kafka_bootstrap)
+            return broker_answers(state.kafka_bootstrap, timeout)
         url = record.health_url or (state.s3_endpoint if record.kind == "s3" else None)
         if url is None:
             return True  # nothing to ask: being alive is all there is
@@ -100,25 +106,67 @@ def healthy(record: ProcessRecord, state: StackState, timeout: float = 2.0) -> b
         return False
 
 
-def group_lags(bootstrap: str) -> list[GroupLag]:
-    """Every consumer group the broker knows, with its lag (see GroupLag)."""
-    admin = admin_client(bootstrap, timeout_ms=3000)
+def _listening(bootstrap: str) -> bool:
+    host, _, port = bootstrap.rpartition(":")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex((host, int(port))) == 0
+
+
+def broker_answers(bootstrap: str, timeout: float = 2.0) -> bool:
+    """True if the broker lists its topics within `timeout` seconds."""
+    if not _listening(bootstrap):
+        return False
+    return bool(asyncio.run(_within(timeout, _list_topics(bootstrap))))
+
+
+async def _list_topics(bootstrap: str) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    await admin.start()
     try:
-        groups = sorted(g["group_id"] for g in admin.list_groups())
-        if not groups:
-            return []
-        committed = admin.list_group_offsets(groups)
-        partitions = {tp for offsets in committed.values() for tp in offsets}
-        ends = admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in partitions})
+        return list(await admin.list_topics())
     finally:
-        admin.close()
+        await admin.close()
+
+
+def group_lags(bootstrap: str, timeout: float = 10.0) -> list[GroupLag]:
+    """Every consumer group the broker knows, with its lag (see GroupLag)."""
+    if not _listening(bootstrap):
+        raise ConnectionError(f"nothing listens on {bootstrap}")
+    return asyncio.run(_within(timeout, _group_lags(bootstrap)))
+
+
+async def _within(seconds: float, work: Awaitable[_T]) -> _T:
+    async with asyncio.timeout(seconds):
+        return await work
+
+
+async def _group_lags(bootstrap: str) -> list[GroupLag]:
+    # aiokafka rather than kafka-python: the latter leaves the sockets of refused
+    # connections (a broker going down mid-call) to the garbage collector.
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    await admin.start()
+    try:
+        groups = sorted({str(g[0]) for g in await admin.list_consumer_groups()})
+        committed = {g: await admin.list_consumer_group_offsets(g) for g in groups}
+    finally:
+        await admin.close()
+    partitions = sorted({tp for offsets in committed.values() for tp in offsets})
+    ends: dict[TopicPartition, int] = {}
+    if partitions:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=5000
+        )
+        await consumer.start()
+        try:
+            ends = await consumer.end_offsets(partitions)
+        finally:
+            await consumer.stop()
     out = []
     for group in groups:
-        offsets = committed.get(group, {})
+        offsets = committed[group]
         lag = sum(
-            max(0, ends[tp].offset - max(0, meta.offset))
-            for tp, meta in offsets.items()
-            if tp in ends
+            max(0, ends[tp] - max(0, meta.offset)) for tp, meta in offsets.items() if tp in ends
         )
         out.append(GroupLag(group, lag, len(offsets)))
     return out
