@@ -9,17 +9,20 @@ for the services, a topic listing for the broker, any HTTP answer for the S3 API
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import time
+import warnings
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from .broker import admin_client
+from .kafka_client import OffsetSpec
 from .state import ProcessRecord, StackState, read_state, state_path
 
 _T = TypeVar("_T")
@@ -129,11 +132,11 @@ async def _list_topics(bootstrap: str) -> list[str]:
         await admin.close()
 
 
-def group_lags(bootstrap: str, timeout: float = 10.0) -> list[GroupLag]:
+def group_lags(bootstrap: str) -> list[GroupLag]:
     """Every consumer group the broker knows, with its lag (see GroupLag)."""
     if not _listening(bootstrap):
         raise ConnectionError(f"nothing listens on {bootstrap}")
-    return asyncio.run(_within(timeout, _group_lags(bootstrap)))
+    return _group_lags(bootstrap)
 
 
 async def _within(seconds: float, work: Awaitable[_T]) -> _T:
@@ -141,32 +144,34 @@ async def _within(seconds: float, work: Awaitable[_T]) -> _T:
         return await work
 
 
-async def _group_lags(bootstrap: str) -> list[GroupLag]:
-    # aiokafka rather than kafka-python: the latter leaves the sockets of refused
-    # connections (a broker going down mid-call) to the garbage collector.
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
-    await admin.start()
-    try:
-        groups = sorted({str(g[0]) for g in await admin.list_consumer_groups()})
-        committed = {g: await admin.list_consumer_group_offsets(g) for g in groups}
-    finally:
-        await admin.close()
-    partitions = sorted({tp for offsets in committed.values() for tp in offsets})
-    ends: dict[TopicPartition, int] = {}
-    if partitions:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=5000
-        )
-        await consumer.start()
+def _group_lags(bootstrap: str) -> list[GroupLag]:
+    # kafka-python's admin, because aiokafka's cannot read Tansu's OffsetFetch answers. It
+    # leaves the sockets of refused connections (a broker going down mid-call) to the
+    # garbage collector: collect them here, where their ResourceWarning is expected.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
         try:
-            ends = await consumer.end_offsets(partitions)
+            admin = admin_client(bootstrap, timeout_ms=3000)
+            try:
+                groups = sorted(str(g["group_id"]) for g in admin.list_groups())
+                committed = admin.list_group_offsets(groups) if groups else {}
+                partitions = {tp for offsets in committed.values() for tp in offsets}
+                ends = (
+                    admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in partitions})
+                    if partitions
+                    else {}
+                )
+            finally:
+                admin.close()
         finally:
-            await consumer.stop()
+            gc.collect()
     out = []
     for group in groups:
-        offsets = committed[group]
+        offsets = committed.get(group, {})
         lag = sum(
-            max(0, ends[tp] - max(0, meta.offset)) for tp, meta in offsets.items() if tp in ends
+            max(0, ends[tp].offset - max(0, meta.offset))
+            for tp, meta in offsets.items()
+            if tp in ends
         )
         out.append(GroupLag(group, lag, len(offsets)))
     return out
