@@ -112,9 +112,13 @@ class Supervisor:
         self._lock = threading.Lock()
 
     def watch(self, unit: Supervised) -> None:
-        """Start watching `unit` (once per name; a name already watched is left as it is)."""
+        """Start watching `unit`. For a name already watched (a process started again by
+        hand), only how to find and restart it change; its counters stay."""
         with self._lock:
-            if unit.name in self.units or self.stopping.is_set():
+            if self.stopping.is_set():
+                return
+            if (known := self.units.get(unit.name)) is not None:
+                known.process, known.restart = unit.process, unit.restart
                 return
             self.units[unit.name] = unit
             thread = threading.Thread(
@@ -200,8 +204,12 @@ class Supervisor:
             self.on_change()
             if self.stopping.wait(delay):
                 return False
-            if unit.held:
-                return True  # stopped on purpose meanwhile: whoever did will start it again
+            current = unit.process()
+            if unit.held or (current is not None and current.is_running):
+                # Stopped on purpose meanwhile (whoever did starts it again), or already
+                # started again by hand: nothing to do.
+                unit.state = "held" if unit.held else "running"
+                return True
             try:
                 new = unit.restart()
             except StackError as exc:
