@@ -322,9 +322,11 @@ class LocalStack:
                 self.s3.stop()
             if supervisor is not None:
                 supervisor.stop()
-            # Anything a watcher spawned while the stop began.
+            # Anything a watcher spawned while the stop began (only live ones: the group id
+            # of a long-dead process may belong to someone else by now).
             for proc in reversed(self.started):
-                proc.stop()
+                if proc.is_running:
+                    proc.stop()
             if supervisor is not None:
                 with contextlib.suppress(FileNotFoundError):
                     state_path(self.config.var_dir).unlink()
@@ -336,7 +338,8 @@ class LocalStack:
         if self.supervisor is not None:
             self.supervisor.stopping.set()
         for proc in list(self.started):
-            proc.kill()
+            if proc.is_running:
+                proc.kill()
 
     def processes(self) -> list[ManagedProcess]:
         """Every process this stack has started, restarted ones included."""
