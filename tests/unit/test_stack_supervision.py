@@ -25,11 +25,14 @@ from tests.ports import stack_ports
 POLICY = RestartPolicy(first_delay=0.2, max_delay=1.0, healthy_after=5.0, poll=0.05)
 
 # Serves /health with 200, unless the file named by argv[2] exists: then it hangs without
-# listening (a restart that never becomes healthy).
+# listening (a restart that never becomes healthy); or, if argv[2] + ".fail" exists, exits
+# with status 1 at once (a process that keeps failing).
 SERVICE = """
 import http.server, os, sys, time
 if os.path.exists(sys.argv[2]):
     time.sleep(600)
+if os.path.exists(sys.argv[2] + ".fail"):
+    sys.exit(1)
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200)
@@ -146,3 +149,23 @@ def test_stopping_during_a_restart_is_prompt_and_leaves_nothing(
     assert not any(p.is_running for p in stack.processes())
     assert stack.supervisor is not None
     assert stack.supervisor.failed == []
+
+
+def test_a_process_given_up_on_is_down_in_status(stack: LocalStack, tmp_path: Path) -> None:
+    assert stack.supervisor is not None
+    stack.supervisor.policy = RestartPolicy(
+        first_delay=0.1, max_delay=0.2, healthy_after=5.0, give_up_after=3, poll=0.05
+    )
+    pid = _add(stack, tmp_path / "hang")
+    (tmp_path / "hang.fail").touch()  # every restart exits with status 1 at once
+    os.kill(pid, signal.SIGKILL)
+    _until(lambda: stack.supervisor is not None and stack.supervisor.failed == ["fake"])
+    (fake,) = _status(tmp_path).processes
+    assert fake.state == "failed"
+    assert not fake.up
+    assert fake.last_exit is not None
+    assert "could not start: fake exited (code 1) before HTTP 200" in fake.last_exit
+    result = CliRunner().invoke(app, ["status", "--var-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "GAVE UP" in result.output
+    assert "!!! GAVE UP on fake" in (tmp_path / "log" / "supervisor.log").read_text()
