@@ -42,8 +42,8 @@ VICTIMS = ("seaweedfs", "tansu", "ingest", "digitizer", "reuse", "prometheus")
 ON_THE_DATA_PATH = VICTIMS[:-1]
 POLICY = RestartPolicy()  # what `make up` uses: 1 s, doubling to 30 s
 # The first restart waits POLICY.first_delay; then the process must start and answer. A
-# service answers /health once its consumers have joined their groups, which waits for the
-# killed member's session to expire: 15-35 s measured here on 2 busy cores.
+# service answers /health only once its start-up (database, broker, consumers) is done:
+# 15-35 s after a kill, measured here on 2 busy cores.
 START_ALLOWANCE = 90.0
 
 
