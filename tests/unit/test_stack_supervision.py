@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -17,7 +18,13 @@ from typer.testing import CliRunner
 
 from reuse_tracker.cli import app
 from reuse_tracker.stack import LocalStack, StackConfig
-from reuse_tracker.stack.state import read_state, state_path
+from reuse_tracker.stack.state import (
+    ProcessRecord,
+    StackState,
+    read_state,
+    state_path,
+    write_state,
+)
 from reuse_tracker.stack.status import StackStatus, collect, pid_alive
 from reuse_tracker.stack.supervisor import RestartPolicy
 from tests.ports import stack_ports
@@ -169,3 +176,25 @@ def test_a_process_given_up_on_is_down_in_status(stack: LocalStack, tmp_path: Pa
     assert result.exit_code == 1
     assert "GAVE UP" in result.output
     assert "!!! GAVE UP on fake" in (tmp_path / "log" / "supervisor.log").read_text()
+
+
+def test_a_state_file_left_by_a_killed_up_is_reported_as_down(tmp_path: Path) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = int(gone.stdout)
+    record = ProcessRecord("ingest", "service", dead, time.time(), 0, "running", None, None, None)
+    write_state(
+        state_path(tmp_path),
+        StackState(dead, time.time(), "127.0.0.1:1", "http://127.0.0.1:1", [record]),
+    )
+    found = _status(tmp_path)
+    assert not found.supervisor_alive
+    assert found.down == ["ingest"]
+    assert found.lag_error is not None  # nothing listens there
+    result = CliRunner().invoke(app, ["status", "--var-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"the supervisor (pid {dead}) is gone" in result.output
