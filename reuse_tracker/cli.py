@@ -114,10 +114,6 @@ def up(
         "Press Ctrl-C to stop."
     )
     _run_until_signal(stack)
-    failed = stack.supervisor.failed if stack.supervisor is not None else []
-    if failed:
-        err.print(f"[red]gave up on {', '.join(failed)}[/red] (see {var_dir}/log/supervisor.log)")
-        raise typer.Exit(1)
 
 
 class _Forced(Exception):
@@ -125,7 +121,8 @@ class _Forced(Exception):
 
 
 def _run_until_signal(stack: LocalStack) -> None:
-    """Wait for Ctrl-C or SIGTERM, then stop the stack; a second one kills it at once."""
+    """Wait for Ctrl-C or SIGTERM, then stop the stack; a second one kills it at once (exit
+    status 130). Exit status 1 if the supervisor gave up on a process meanwhile."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -144,6 +141,11 @@ def _run_until_signal(stack: LocalStack) -> None:
         stack.kill_all()
         err.print("[red]killed every process[/red] (second signal)")
         raise typer.Exit(130) from None
+    failed = stack.supervisor.failed if stack.supervisor is not None else []
+    if failed:
+        logs = stack.config.log_dir / "supervisor.log"
+        err.print(f"[red]gave up on {', '.join(failed)}[/red] (see {logs})")
+        raise typer.Exit(1)
 
 
 def _period(start: str, end: str) -> tuple[date, date]:

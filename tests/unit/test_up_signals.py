@@ -4,6 +4,7 @@ once and exits with status 130."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -22,12 +23,13 @@ from reuse_tracker.cli import _run_until_signal
 from reuse_tracker.stack import LocalStack, StackConfig, StackPorts
 from reuse_tracker.stack.supervisor import RestartPolicy
 
-var_dir, slot, service = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+var_dir, slot, service, mode = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 ports = StackPorts.for_tests(slot)
-stack = LocalStack(StackConfig(var_dir=var_dir, ports=ports, restart=RestartPolicy()))
+policy = RestartPolicy(first_delay=0.05, give_up_after=2) if mode == "failing" else RestartPolicy()
+stack = LocalStack(StackConfig(var_dir=var_dir, ports=ports, restart=policy))
 proc = stack.add_service(
     "stand-in",
-    [sys.executable, "-c", service, str(ports.api)],
+    [sys.executable, "-c", service, str(ports.api), str(var_dir)],
     health_url=f"http://127.0.0.1:{ports.api}/health",
 )
 print(proc.pid, flush=True)
@@ -37,11 +39,16 @@ except typer.Exit as exc:
     sys.exit(exc.exit_code)
 """
 
-# Answers /health; with "stubborn" it ignores SIGTERM, so a clean stop waits 10 s for it.
+# Answers /health; with "stubborn" it ignores SIGTERM, so a clean stop waits 10 s for it;
+# with "failing", every start after the first exits at once.
 SERVICE = """
-import http.server, signal, sys
+import http.server, os, signal, sys
 if "{mode}" == "stubborn":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+started = os.path.join(sys.argv[2], "started-once")
+if "{mode}" == "failing" and os.path.exists(started):
+    sys.exit(1)
+open(started, "w").close()
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200)
@@ -62,6 +69,7 @@ def _up(tmp_path: Path, mode: str) -> tuple[subprocess.Popen[str], int]:
             str(tmp_path),
             str(stack_slot("supervision")),
             SERVICE.replace("{mode}", mode),
+            mode,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -101,3 +109,18 @@ def test_a_second_ctrl_c_kills_everything_at_once(tmp_path: Path) -> None:
     out, _ = up.communicate(timeout=30)
     assert up.returncode == 130, out
     assert "killed every process" in out
+
+
+def test_up_exits_with_status_1_after_giving_up_on_a_process(tmp_path: Path) -> None:
+    up, child = _up(tmp_path, "failing")
+    os.kill(child, signal.SIGKILL)  # its restarts all exit at once: given up after two
+    log = tmp_path / "log" / "supervisor.log"
+    deadline = time.monotonic() + 20
+    while "GAVE UP" not in (log.read_text() if log.exists() else ""):
+        assert time.monotonic() < deadline, "never gave up"
+        time.sleep(0.1)
+    up.send_signal(signal.SIGINT)
+    out, _ = up.communicate(timeout=30)
+    assert up.returncode == 1, out
+    assert "!!! GAVE UP on stand-in" in out
+    assert "gave up on stand-in" in out
