@@ -109,8 +109,9 @@ def up(
     prometheus_url, why_not = maybe_start_prometheus(stack, var_dir)
     _describe(ports, var_dir, instances)
     console.print(f"  Prometheus       {prometheus_url or 'not started: ' + str(why_not)}")
+    where = "" if var_dir == Path("var") else f" --var-dir {var_dir}"
     console.print(
-        "Every process is restarted if it exits; `reuse-tracker status` shows them. "
+        f"Every process is restarted if it exits; `reuse-tracker status{where}` shows them. "
         "Press Ctrl-C to stop."
     )
     _run_until_signal(stack)
@@ -124,11 +125,16 @@ def _run_until_signal(stack: LocalStack) -> None:
     """Wait for Ctrl-C or SIGTERM, then stop the stack; a second one kills it at once (exit
     status 130). Exit status 1 if the supervisor gave up on a process meanwhile."""
     stop = threading.Event()
+    signals = 0
 
     def on_signal(signum: int, frame: object) -> None:
-        if stop.is_set():
+        nonlocal signals
+        signals += 1
+        if signals == 1:
+            stop.set()
+        elif signals == 2:
             raise _Forced
-        stop.set()
+        # Later ones: the forced stop is already under way.
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
