@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 INSTANCES ?= 1
 
-.PHONY: run up test soak lint typecheck bench install clean prometheus chromium screenshots generate asyncapi dashboards
+.PHONY: run up status test soak lint typecheck bench install clean prometheus chromium screenshots generate asyncapi dashboards
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH"; exit 1; }
@@ -22,6 +22,9 @@ run: $(STAMP)  ## start everything, feed a simulated province, print the report,
 
 up: $(STAMP) prometheus  ## start the stack, the services and Prometheus until Ctrl-C (INSTANCES=2: two of each)
 	$(BIN)/reuse-tracker up --instances $(INSTANCES)
+
+status: $(STAMP)  ## what the running `make up` runs: pid, uptime, restarts, health, consumer lag
+	$(BIN)/reuse-tracker status
 
 test: $(STAMP) prometheus chromium lint typecheck  ## the whole suite against the real local stack
 	$(BIN)/pytest

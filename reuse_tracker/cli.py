@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .commands import db as db_commands
 from .commands import token
 from .commands.rebuild import rebuild
+from .commands.status import status
 from .report import (
     WIDTH,
     detail,
@@ -33,7 +34,7 @@ from .report import (
     to_json,
     write_units_csv,
 )
-from .stack import PortTaken, StackError, StackPorts
+from .stack import LocalStack, PortTaken, StackError, StackPorts
 from .stack.prometheus import maybe_start_prometheus
 from .system import (
     MAX_INSTANCES,
@@ -120,17 +121,49 @@ def up(
     prometheus_url, why_not = maybe_start_prometheus(stack, var_dir)
     _describe(ports, var_dir, instances)
     console.print(f"  Prometheus       {prometheus_url or 'not started: ' + str(why_not)}")
-    console.print("Press Ctrl-C to stop.")
+    where = "" if var_dir == Path("var") else f" --var-dir {var_dir}"
+    console.print(
+        f"Every process is restarted if it exits; `reuse-tracker status{where}` shows them. "
+        "Press Ctrl-C to stop."
+    )
+    _run_until_signal(stack)
+
+
+class _Forced(Exception):
+    """A second Ctrl-C or SIGTERM while stopping."""
+
+
+def _run_until_signal(stack: LocalStack) -> None:
+    """Wait for Ctrl-C or SIGTERM, then stop the stack; a second one kills it at once (exit
+    status 130). Exit status 1 if the supervisor gave up on a process meanwhile."""
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(1.0):
-            pass
-    except KeyboardInterrupt:
+    signals = 0
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal signals
+        signals += 1
+        if signals == 1:
+            stop.set()
+        elif signals == 2:
+            raise _Forced
+        # Later ones: the forced stop is already under way.
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    while not stop.wait(0.5):
         pass
-    finally:
-        console.print("stopping…")
+    try:
+        console.print("stopping… (Ctrl-C again to kill everything at once)")
         stack.stop()
+    except _Forced:
+        stack.kill_all()
+        err.print("[red]killed every process[/red] (second signal)")
+        raise typer.Exit(130) from None
+    failed = stack.supervisor.failed if stack.supervisor is not None else []
+    if failed:
+        logs = stack.config.log_dir / "supervisor.log"
+        err.print(f"[red]gave up on {', '.join(failed)}[/red] (see {logs})")
+        raise typer.Exit(1)
 
 
 def _period(start: str, end: str) -> tuple[date, date]:
@@ -454,6 +487,7 @@ def _compare(result: dict[str, Any], summary: dict[str, Any], var_dir: Path) -> 
 
 app.add_typer(db_commands.app, name="db")
 app.command()(rebuild)
+app.command()(status)
 
 
 def main() -> None:

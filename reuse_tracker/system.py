@@ -17,6 +17,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from .stack import LocalStack, StackConfig, StackPorts
+from .stack.supervisor import DEFAULT_POLICY, RestartPolicy
 
 SERVICES = ("ingest", "digitizer", "reuse")
 MAX_INSTANCES = 8
@@ -37,6 +38,8 @@ class SystemConfig:
     database_url: str | None = None
     extra_env: Mapping[str, str] | None = None
     instances: int = 1
+    # Every process is restarted when it exits unexpectedly; None: not supervised.
+    restart: RestartPolicy | None = DEFAULT_POLICY
 
     def __post_init__(self) -> None:
         if not 1 <= self.instances <= MAX_INSTANCES:
@@ -61,8 +64,11 @@ def instance_name(name: str, instance: int) -> str:
 
 def start_system(cfg: SystemConfig, stack: LocalStack | None = None) -> LocalStack:
     """Start SeaweedFS, Tansu, the topics, then ingest, digitizer and reuse (each migrated
-    first, each as `cfg.instances` instances); wait for health."""
-    stack = stack or LocalStack(StackConfig(var_dir=cfg.var_dir, ports=cfg.ports, roots=cfg.roots))
+    first, each as `cfg.instances` instances); wait for health. Without `stack`, every
+    process is supervised by `cfg.restart` (see reuse_tracker.stack.supervisor)."""
+    stack = stack or LocalStack(
+        StackConfig(var_dir=cfg.var_dir, ports=cfg.ports, roots=cfg.roots, restart=cfg.restart)
+    )
     stack.start_infra()
     try:
         for name in SERVICES:

@@ -24,13 +24,14 @@ STACKS = (
     "scale-out",
     "bench",
     "readers",
+    "supervision",
 )
-SLOTS_PER_SHIFT = 10
+SLOTS_PER_SHIFT = 11
 SHIFTS = tuple(range(TEST_SLOTS // SLOTS_PER_SHIFT))
 
 
 def port_shift() -> int:
-    """The run's port shift (0 unless TRACKER_TEST_PORT_SHIFT is set, 0..7)."""
+    """The run's port shift (0 unless TRACKER_TEST_PORT_SHIFT is set, 0..6)."""
     shift = int(os.environ.get(SHIFT_VARIABLE, "0"))
     if shift not in SHIFTS:
         raise ValueError(f"{SHIFT_VARIABLE}={shift} is outside {SHIFTS[0]}..{SHIFTS[-1]}")

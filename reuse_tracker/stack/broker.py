@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 from .kafka_client import KafkaAdminClient
@@ -71,6 +72,7 @@ def start_tansu(
     log_dir: Path,
     storage: str = S3_STORAGE,
     timeout: float = 30.0,
+    on_spawn: Callable[[ManagedProcess], None] | None = None,
 ) -> ManagedProcess:
     """Start Tansu on 127.0.0.1:<ports.kafka>, log `log_dir/tansu.log`; returns once the Kafka
     API answers. `storage` is `s3://<bucket>/` (bucket must exist) or `memory://tansu/`."""
@@ -98,6 +100,8 @@ def start_tansu(
     ]
     proc = ManagedProcess("tansu")
     proc.start(argv, env, log_dir / "tansu.log", cwd=log_dir)
+    if on_spawn is not None:
+        on_spawn(proc)  # the caller tracks it from now on (and may refuse it: stack stopping)
     log.info("tansu pid %s starting on %s (%s)", proc.pid, listener, storage)
     try:
         proc.wait_until(

@@ -15,5 +15,6 @@ with warnings.catch_warnings():
     )
     import kafka.errors as kafka_errors
     from kafka import KafkaAdminClient, KafkaProducer
+    from kafka.admin import OffsetSpec
 
-__all__ = ["KafkaAdminClient", "KafkaProducer", "kafka_errors"]
+__all__ = ["KafkaAdminClient", "KafkaProducer", "OffsetSpec", "kafka_errors"]

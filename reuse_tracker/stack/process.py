@@ -33,6 +33,9 @@ class ManagedProcess:
         self.log_path: Path | None = None
         self.argv: list[str] = []
         self._popen: subprocess.Popen[bytes] | None = None
+        self.started_at: float | None = None  # Unix time of the last start
+        self._started_monotonic = 0.0
+        self._exited_monotonic: float | None = None
 
     def start(
         self,
@@ -64,6 +67,9 @@ class ManagedProcess:
                 )
             except OSError as exc:
                 raise StackError(f"cannot start {self.name} ({argv[0]}): {exc}") from exc
+        self.started_at = time.time()
+        self._started_monotonic = time.monotonic()
+        self._exited_monotonic = None
 
     @property
     def pid(self) -> int | None:
@@ -73,7 +79,31 @@ class ManagedProcess:
     @property
     def is_running(self) -> bool:
         """True while the process has not exited."""
-        return self._popen is not None and self._popen.poll() is None
+        return self._popen is not None and not self._exited()
+
+    def _exited(self) -> bool:
+        """Poll, noting when the exit was first seen (for uptime)."""
+        if self._popen is None or self._popen.poll() is None:
+            return False
+        if self._exited_monotonic is None:
+            self._exited_monotonic = time.monotonic()
+        return True
+
+    def uptime(self) -> float:
+        """Seconds since the start, up to the moment its exit was first seen."""
+        if self._popen is None:
+            return 0.0
+        self._exited()
+        end = self._exited_monotonic if self._exited_monotonic is not None else time.monotonic()
+        return end - self._started_monotonic
+
+    def log_line(self, text: str) -> None:
+        """Append one `=== <time> <text>` line to the process's log (a supervisor note)."""
+        if self.log_path is None:
+            return
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        with contextlib.suppress(OSError), self.log_path.open("ab") as log:
+            log.write(f"=== {stamp} {text}\n".encode())
 
     @property
     def returncode(self) -> int | None:

@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 import sysconfig
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,6 +183,7 @@ def start_seaweedfs(
     buckets: Iterable[str] = BUCKETS,
     timeout: float = 60.0,
     identities: Sequence[S3Identity] = (),
+    on_spawn: Callable[[ManagedProcess], None] | None = None,
 ) -> ManagedProcess:
     """Start SeaweedFS on `ports` with data in `data_dir`, log `log_dir/seaweedfs.log`;
     returns once a signed S3 request succeeds and every bucket in `buckets` exists.
@@ -210,6 +211,8 @@ def start_seaweedfs(
         log_dir / "seaweedfs.log",
         cwd=data_dir,
     )
+    if on_spawn is not None:
+        on_spawn(proc)  # the caller tracks it from now on (and may refuse it: stack stopping)
     log.info("seaweedfs pid %s starting on %s", proc.pid, ports.s3_endpoint)
     try:
         proc.wait_until(

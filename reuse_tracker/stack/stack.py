@@ -8,17 +8,24 @@ Every service started with `LocalStack.add_service` gets, on top of this process
 
 Everything binds 127.0.0.1. Data lives under `var_dir/s3` (SeaweedFS, which also holds the
 broker's topics and offsets in its `broker` bucket) and logs under `var_dir/log/<part>.log`.
+
+With `StackConfig.restart` set, every process the stack starts is supervised (see
+supervisor.py): restarted when it exits unexpectedly, with `var_dir/stack-state.json` kept
+for `reuse-tracker status`.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
+import os
 import signal
+import sys
 import threading
 import time
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +37,8 @@ from .broker import MEMORY_STORAGE, S3_STORAGE, start_tansu
 from .ports import HOST, StackPorts, ensure_free, port_is_free
 from .process import ManagedProcess, StackError, child_env
 from .s3 import BUCKETS, S3Identity, start_seaweedfs
+from .state import ProcessRecord, StackState, state_path, write_state
+from .supervisor import Report, RestartPolicy, Supervised, Supervisor
 from .topics import TopicSpec, default_topics, ensure_topics
 
 log = logging.getLogger(__name__)
@@ -53,6 +62,8 @@ class StackConfig:
     # Extra S3 keys, e.g. one publisher_identity(root, ...) per root that may only write
     # inbox/<ROOT>/; empty: the services' key alone.
     s3_identities: tuple[S3Identity, ...] = ()
+    # Restart processes that exit unexpectedly; None: a process that dies stays dead.
+    restart: RestartPolicy | None = None
 
     @property
     def log_dir(self) -> Path:
@@ -75,14 +86,31 @@ class _Service:
     name: str
     process: ManagedProcess
     health_url: str | None
+    argv: list[str]
+    env: dict[str, str]
+    timeout: float
+
+
+def print_report(line: str, loud: bool) -> None:
+    """The default supervisor report: one line on stderr."""
+    print(f"[supervisor] {'!!! ' if loud else ''}{line}", file=sys.stderr, flush=True)
+
+
+_KINDS = {"seaweedfs": "s3", "tansu": "broker", "prometheus": "prometheus"}
 
 
 class LocalStack:
     """Starts and stops the local stack; `with LocalStack(cfg) as stack:` runs start_infra()
     on entry and stop() on exit. stop() also runs at interpreter exit and on SIGTERM/SIGHUP."""
 
-    def __init__(self, config: StackConfig) -> None:
+    def __init__(self, config: StackConfig, report: Report = print_report) -> None:
         self.config = config
+        self.report = report
+        self.supervisor: Supervisor | None = None
+        if config.restart is not None:
+            self.supervisor = Supervisor(config.restart, self._report, self._write_state)
+        self._began = time.time()
+        self._state_lock = threading.Lock()
         self.s3: ManagedProcess | None = None
         self.broker: ManagedProcess | None = None
         self.services: list[_Service] = []
@@ -137,25 +165,58 @@ class LocalStack:
     ) -> ManagedProcess:
         """Start a service (log `log_dir/<name>.log`) with service_env() plus `env`, and wait
         until GET `health_url` answers 200 (its port must be free beforehand)."""
-        if health_url is not None:
-            self._check_service_port(name, health_url)
-        proc = ManagedProcess(name)
+        env = child_env({**self.service_env(), **(env or {})})
+        service = _Service(name, ManagedProcess(name), health_url, list(argv), env, timeout)
         self._install_cleanup()
-        proc.start(
-            argv,
-            child_env({**self.service_env(), **(env or {})}),
-            self.config.log_dir / f"{name}.log",
+        self._launch(service, register=True)
+        self._supervise(
+            name, service.health_url, lambda: service.process, lambda: self._launch(service)
         )
-        self.started.append(proc)
-        self.services.append(_Service(name, proc, health_url))
-        if health_url is not None:
-            with httpx.Client(trust_env=False, timeout=2.0) as http:
-                proc.wait_until(
-                    lambda: http.get(health_url).status_code == 200,
-                    timeout,
-                    f"HTTP 200 from {health_url}",
-                )
+        return service.process
+
+    def _launch(self, service: _Service, register: bool = False) -> ManagedProcess:
+        """Start (or restart) a service's process and wait for its health URL."""
+        if service.health_url is not None:
+            self._check_service_port(service.name, service.health_url)
+        proc = ManagedProcess(service.name)
+        proc.start(service.argv, service.env, self.config.log_dir / f"{service.name}.log")
+        service.process = proc
+        if register:
+            self.services.append(service)
+        self._spawned(proc)
+        if service.health_url is not None:
+            url = service.health_url
+            try:
+                with httpx.Client(trust_env=False, timeout=2.0) as http:
+                    proc.wait_until(
+                        lambda: http.get(url).status_code == 200,
+                        service.timeout,
+                        f"HTTP 200 from {url}",
+                    )
+            except StackError:
+                if not register:
+                    proc.stop()  # a failed restart must not hold the port for the next try
+                raise
         return proc
+
+    def _spawned(self, proc: ManagedProcess) -> None:
+        """Track a process the moment it exists, so stop() finds it even mid-start; one
+        spawned while the stack is stopping is stopped at once."""
+        self.started.append(proc)
+        if self.supervisor is not None and self.supervisor.stopping.is_set():
+            proc.stop()
+            raise StackError(f"{proc.name}: the stack is stopping")
+
+    def _supervise(
+        self,
+        name: str,
+        health_url: str | None,
+        current: Callable[[], ManagedProcess | None],
+        restart: Callable[[], ManagedProcess],
+    ) -> None:
+        if self.supervisor is not None:
+            kind = _KINDS.get(name, "service")
+            self.supervisor.watch(Supervised(name, kind, current, restart, health_url))
 
     def _check_service_port(self, name: str, url: str) -> None:
         parts = urlsplit(url)
@@ -165,6 +226,10 @@ class LocalStack:
         ensure_free({known.get(parts.port, name): parts.port})
 
     def _start_broker(self) -> None:
+        self._spawn_broker()
+        self._supervise("tansu", None, lambda: self.broker, self._spawn_broker)
+
+    def _spawn_broker(self) -> ManagedProcess:
         cfg = self.config
         self.broker = start_tansu(
             cfg.ports,
@@ -173,23 +238,35 @@ class LocalStack:
             secret_key=cfg.s3_secret_key,
             log_dir=cfg.log_dir,
             storage=cfg.broker_storage_url,
+            on_spawn=self._spawned_broker,
         )
-        self.started.append(self.broker)
+        if cfg.broker_storage == "memory":
+            # A memory broker comes back empty: the topics at least must exist again.
+            ensure_topics(cfg.ports.kafka_bootstrap, self.topics)
+        return self.broker
+
+    def _spawned_broker(self, proc: ManagedProcess) -> None:
+        self.broker = proc
+        self._spawned(proc)
+
+    def _spawned_s3(self, proc: ManagedProcess) -> None:
+        self.s3 = proc
+        self._spawned(proc)
 
     def restart_broker(self) -> None:
         """Stop Tansu and start it again on the same port and storage (with memory storage the
         topics are created again; with s3 storage they and the offsets survive)."""
-        with self._lock:
+        with self._lock, self._held("tansu"):
             if self.broker is not None:
                 self.broker.stop()
             _wait_port_free(self.config.ports.kafka, 15.0)
-            self._start_broker()
-            if self.config.broker_storage == "memory":
-                ensure_topics(self.config.ports.kafka_bootstrap, self.topics)
+            self._spawn_broker()
 
     def stop_s3(self) -> None:
         """Stop SeaweedFS (for outage tests); the broker stays up but cannot reach its data."""
         with self._lock:
+            if self.supervisor is not None:
+                self.supervisor.hold("seaweedfs")
             if self.s3 is not None:
                 self.s3.stop()
 
@@ -198,22 +275,44 @@ class LocalStack:
         with self._lock:
             if self.s3 is not None and self.s3.is_running:
                 return
-            cfg = self.config
             if self.s3 is not None:
-                _wait_port_free(cfg.ports.s3, 15.0)
-            self.s3 = start_seaweedfs(
-                cfg.s3_data_dir,
-                cfg.ports,
-                cfg.s3_access_key,
-                cfg.s3_secret_key,
-                cfg.log_dir,
-                buckets=BUCKETS,
-                identities=cfg.s3_identities,
-            )
-            self.started.append(self.s3)
+                _wait_port_free(self.config.ports.s3, 15.0)
+            self._spawn_s3()
+            if self.supervisor is not None:
+                self.supervisor.release("seaweedfs")
+            self._supervise("seaweedfs", None, lambda: self.s3, self._spawn_s3)
+
+    def _spawn_s3(self) -> ManagedProcess:
+        cfg = self.config
+        self.s3 = start_seaweedfs(
+            cfg.s3_data_dir,
+            cfg.ports,
+            cfg.s3_access_key,
+            cfg.s3_secret_key,
+            cfg.log_dir,
+            buckets=BUCKETS,
+            identities=cfg.s3_identities,
+            on_spawn=self._spawned_s3,
+        )
+        return self.s3
+
+    @contextlib.contextmanager
+    def _held(self, name: str) -> Iterator[None]:
+        """The supervisor leaves `name` alone while it is stopped and started on purpose."""
+        if self.supervisor is not None:
+            self.supervisor.hold(name)
+        try:
+            yield
+        finally:
+            if self.supervisor is not None:
+                self.supervisor.release(name)
 
     def stop(self) -> None:
-        """Stop the services (last started first), then Tansu, then SeaweedFS. Idempotent."""
+        """Stop the supervisor, then the services (last started first), Tansu and SeaweedFS.
+        Idempotent."""
+        supervisor = self.supervisor
+        if supervisor is not None:
+            supervisor.stopping.set()  # first, so nothing it restarts outlives this call
         with self._lock:
             for service in reversed(self.services):
                 service.process.stop()
@@ -221,7 +320,26 @@ class LocalStack:
                 self.broker.stop()
             if self.s3 is not None:
                 self.s3.stop()
+            if supervisor is not None:
+                supervisor.stop()
+            # Anything a watcher spawned while the stop began (only live ones: the group id
+            # of a long-dead process may belong to someone else by now).
+            for proc in reversed(self.started):
+                if proc.is_running:
+                    proc.stop()
+            if supervisor is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    state_path(self.config.var_dir).unlink()
             self._remove_cleanup()
+
+    def kill_all(self) -> None:
+        """SIGKILL every process the stack started, at once, without waiting for a lock
+        (the second Ctrl-C: stop() takes too long or hangs)."""
+        if self.supervisor is not None:
+            self.supervisor.stopping.set()
+        for proc in list(self.started):
+            if proc.is_running:
+                proc.kill()
 
     def processes(self) -> list[ManagedProcess]:
         """Every process this stack has started, restarted ones included."""
@@ -270,6 +388,45 @@ class LocalStack:
         rows.append(("data", str(cfg.var_dir)))
         rows.append(("logs", str(cfg.log_dir)))
         return rows
+
+    # -- supervision ----------------------------------------------------------------------
+
+    def _report(self, line: str, loud: bool) -> None:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        log_file = self.config.log_dir / "supervisor.log"
+        with contextlib.suppress(OSError):
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            with log_file.open("a") as f:
+                f.write(f"{stamp} {'!!! ' if loud else ''}{line}\n")
+        self.report(line, loud)
+
+    def _write_state(self) -> None:
+        """Rewrite `var_dir/stack-state.json` from the supervisor's view (see state.py)."""
+        supervisor = self.supervisor
+        if supervisor is None or supervisor.stopping.is_set():
+            return
+        records = []
+        for unit in list(supervisor.units.values()):
+            proc = unit.process()
+            records.append(
+                ProcessRecord(
+                    name=unit.name,
+                    kind=unit.kind,
+                    pid=proc.pid if proc is not None else None,
+                    started_at=proc.started_at if proc is not None else None,
+                    restarts=unit.restarts,
+                    state=unit.state,
+                    last_exit=unit.last_exit,
+                    health_url=unit.health_url,
+                    log=str(proc.log_path) if proc is not None and proc.log_path else None,
+                )
+            )
+        ports = self.config.ports
+        state = StackState(
+            os.getpid(), self._began, ports.kafka_bootstrap, ports.s3_endpoint, records
+        )
+        with self._state_lock:
+            write_state(state_path(self.config.var_dir), state)
 
     # -- cleanup on exit and signals ---------------------------------------------------------
 
