@@ -210,6 +210,7 @@ def measure(
                 if publisher.poll() is None:
                     publisher.kill()
             cpu1 = _cpu(service_pids, infra_pids)
+            batches = _batches(bench, instances)
             bench.stop_services()
     by_tenth = sampler.rates_by_tenth()
     seconds = exact_at - began
@@ -229,6 +230,22 @@ def measure(
         "slowdown_last_vs_first": round(by_tenth[0] / by_tenth[-1], 2) if by_tenth else None,
         "cpu_s": {name: round(cpu1[name] - cpu0.get(name, 0.0), 1) for name in cpu1},
         "exact": not wrong,
+        **batches,
+    }
+
+
+def _batches(bench: Bench, instances: int) -> dict[str, float]:
+    """Mean batch size and time of ingest and reuse (where the time goes)."""
+    ingest = bench.counters("ingest", instances)
+    reuse = bench.counters("reuse", instances)
+    ingest_n = max(ingest.get("tracker_ingest_batch_seconds_count", 0.0), 1.0)
+    reuse_n = max(reuse.get("tracker_reuse_batch_seconds_count", 0.0), 1.0)
+    return {
+        "ingest_batches": int(ingest_n),
+        "ingest_batch_events": round(ingest.get("tracker_ingest_batch_events_sum", 0.0) / ingest_n),
+        "ingest_batch_s": round(ingest.get("tracker_ingest_batch_seconds_sum", 0.0) / ingest_n, 3),
+        "reuse_batches": int(reuse_n),
+        "reuse_batch_s": round(reuse.get("tracker_reuse_batch_seconds_sum", 0.0) / reuse_n, 3),
     }
 
 
