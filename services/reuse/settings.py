@@ -16,7 +16,10 @@ class ReuseSettings(CommonSettings):
 
     api_port: int = 8000
     reuse_group: str = "tracker-reuse"
-    reuse_batch: int = 500
+    # Most facts per consumed batch. A batch pays a fixed cost (about thirty statements, one
+    # commit, one offset commit to the broker) whatever its size: on a province-year, 2,000
+    # took a fifth less CPU per fact than 500 (bench `province`).
+    reuse_batch: int = 2000
     missed_reuse_max_distance: int = Field(
         default=6,
         ge=0,
