@@ -18,6 +18,7 @@ projection claims every fact by event_id and applies it once (see `Projection.ap
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import io
 import json
@@ -192,14 +193,16 @@ class Archiver:
     async def store(self, records: Sequence[ArchivedFact], moment: datetime) -> int:
         """Archive one batch (one object per root); returns how many facts were written."""
         for root, (key, recs) in group_by_root(records, moment).items():
-            await self._put(key, encode_object(recs))
+            # Encoding and compressing thousands of facts takes tens of milliseconds: done in
+            # the thread with the upload, so the projection's batches do not wait for it.
+            await self._put(key, functools.partial(encode_object, recs))
             self.metrics.facts.labels(root).inc(len(recs))
             self.metrics.objects.labels(root).inc()
         return len(records)
 
-    async def _put(self, key: str, data: bytes) -> None:
+    async def _put(self, key: str, encode: Callable[[], bytes]) -> None:
         await retry_with_backoff(
-            lambda: asyncio.to_thread(self.archive.put, key, data),
+            lambda: asyncio.to_thread(lambda: self.archive.put(key, encode())),
             what="archive batch",
             transient=S3_TRANSIENT,
             on_error=lambda _e: self.metrics.errors.inc(),
