@@ -73,7 +73,11 @@ class Sampler:
 
     def rates_by_tenth(self) -> list[float]:
         """Facts per second in each tenth of the facts (from the first to the last fact)."""
-        moving = [(t, n) for t, n in self.samples if n > 0]
+        # From the last sample before the first fact (when the counter starts to move).
+        first = next((i for i, (_, n) in enumerate(self.samples) if n > 0), None)
+        if first is None:
+            return []
+        moving = self.samples[max(first - 1, 0) :]
         if len(moving) < 2:
             return []
         total = moving[-1][1]
