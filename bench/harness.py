@@ -28,6 +28,7 @@ from reuse_tracker.system import start_service as start_system_service
 from tests.ports import stack_ports
 
 from .events import Message
+from .publisher import send_pairs
 
 PG_VARIABLE = "TRACKER_BENCH_PG"
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -136,28 +137,8 @@ def publish(bootstrap: str, topic: str, messages: Sequence[Message]) -> float:
 
 
 async def _publish(bootstrap: str, topic: str, messages: Sequence[Message]) -> float:
-    from aiokafka import AIOKafkaProducer
-
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        linger_ms=20,
-        max_batch_size=512 * 1024,
-        enable_idempotence=False,  # Tansu has no InitProducerId
-    )
-    await producer.start()
-    began = time.perf_counter()
-    try:
-        pending = []
-        for m in messages:
-            pending.append(await producer.send(topic, m.value, key=m.key))
-            if len(pending) >= 20_000:
-                await asyncio.gather(*pending)
-                pending.clear()
-        await asyncio.gather(*pending)
-    finally:
-        await producer.stop()
-    return time.perf_counter() - began
+    _count, seconds = await send_pairs(bootstrap, topic, ((m.key, m.value) for m in messages))
+    return seconds
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,11 @@ def read_events(path: Path) -> Iterator[tuple[bytes, bytes]]:
         at += 4 + size
 
 
-async def publish_file(path: Path, bootstrap: str, topic: str) -> tuple[int, float]:
-    """Send every event of the file to `topic`; (events, seconds) once all are acknowledged."""
+async def send_pairs(
+    bootstrap: str, topic: str, pairs: Iterable[tuple[bytes, bytes]]
+) -> tuple[int, float]:
+    """Send (key, value) pairs to `topic` as fast as the broker takes them; (count, seconds)
+    once every one is acknowledged."""
     from aiokafka import AIOKafkaProducer
 
     producer = AIOKafkaProducer(
@@ -60,7 +63,7 @@ async def publish_file(path: Path, bootstrap: str, topic: str) -> tuple[int, flo
     count = 0
     try:
         pending = []
-        for key, value in read_events(path):
+        for key, value in pairs:
             pending.append(await producer.send(topic, value, key=key))
             count += 1
             if len(pending) >= 20_000:
@@ -70,6 +73,11 @@ async def publish_file(path: Path, bootstrap: str, topic: str) -> tuple[int, flo
     finally:
         await producer.stop()
     return count, time.perf_counter() - began
+
+
+async def publish_file(path: Path, bootstrap: str, topic: str) -> tuple[int, float]:
+    """Send every event of the file to `topic`; (events, seconds) once all are acknowledged."""
+    return await send_pairs(bootstrap, topic, read_events(path))
 
 
 def main(argv: list[str] | None = None) -> int:

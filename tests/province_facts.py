@@ -10,7 +10,7 @@ from typing import Any
 from reuse_tracker.simulator import generate, parse_rates
 from reuse_tracker.simulator.generate import Outgoing
 from reuse_tracker.simulator.spread import spread_catalogue
-from schemas.internal import Fact
+from schemas.internal import Fact, FileOutcome
 from services.ingest.normalize import to_fact
 from services.ingest.pseudonymize import ApplicantHasher
 from services.ingest.validation import Valid, check_event
@@ -51,4 +51,13 @@ def facts_of(events: list[Outgoing], root: str) -> list[Fact]:
                 "e_result": fact["event_type"] == "result.issued" and fact["data"]["electronic"],
             }
         out.append(fact)
+    return out
+
+
+def fact_of(event: dict[str, Any], outcome: FileOutcome | None = None, root: str = "H44") -> Fact:
+    """One contract event as the fact ingest hands on (with the digitizer's `outcome`)."""
+    source = {"topic": f"dossier-events.{root}", "partition": 0, "offset": 0}
+    out = to_fact(event, root, source, b"{}", ApplicantHasher(b"t" * 32))  # type: ignore[arg-type]
+    if outcome is not None:
+        out["file"] = outcome
     return out

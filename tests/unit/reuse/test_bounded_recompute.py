@@ -13,23 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from schemas.internal import Fact, FileOutcome
 from services.common.db import create_tables, make_engine
-from services.ingest.normalize import to_fact
-from services.ingest.pseudonymize import ApplicantHasher
 from services.reuse import aggregates, flags
 from services.reuse import tables as t
 from services.reuse.projection import Projection
 from tests import factories as f
+from tests.province_facts import fact_of
 
-HASHER = ApplicantHasher(b"t" * 32)
 MANY = 300
-
-
-def fact(event: dict[str, Any], outcome: FileOutcome | None = None) -> Fact:
-    source = {"topic": "dossier-events.H44", "partition": 0, "offset": 0}
-    out = to_fact(event, "H44", source, b"{}", HASHER)  # type: ignore[arg-type]
-    if outcome is not None:
-        out["file"] = outcome
-    return out
 
 
 def assigned(unit: str, required: bool, minute: int) -> Fact:
@@ -37,13 +27,13 @@ def assigned(unit: str, required: bool, minute: int) -> Fact:
     event = f.procedure(unit, "1.9")
     event["data"]["result_document_required"] = required
     event["occurred_at"] = f"2026-03-02T08:{minute:02d}:00+07:00"
-    return fact(event)
+    return fact_of(event)
 
 
 def received(unit: str, code: str, applicant: str = "079203004512") -> Fact:
     event = f.received(unit, code, applicant)
     event["data"]["procedure_code"] = "1.9"
-    return fact(event)
+    return fact_of(event)
 
 
 @pytest.fixture
@@ -112,7 +102,7 @@ async def test_a_new_scan_of_a_busy_applicant_recomputes_a_bounded_set(
         batch.append(received("H44.01", f"D-{i}", company))
         o = f.obj(f"H44/d{i}.jpg", f"paper {i}".encode())
         stored: FileOutcome = {"status": "stored", "sha256": o["sha256"], "phash": None}
-        batch.append(fact(f.scanned("H44.01", f"D-{i}", o), stored))
+        batch.append(fact_of(f.scanned("H44.01", f"D-{i}", o), stored))
     await projection.apply(batch)
     recomputed.clear()
     # The same paper as D-0 scanned again in a new dossier: one missed reuse.
@@ -120,6 +110,6 @@ async def test_a_new_scan_of_a_busy_applicant_recomputes_a_bounded_set(
     later = f.scanned("H44.01", "D-new", again)
     later["data"]["scanned_at"] = "2026-03-09T08:00:00+07:00"
     stored_again: FileOutcome = {"status": "stored", "sha256": again["sha256"], "phash": None}
-    await projection.apply([received("H44.01", "D-new", company), fact(later, stored_again)])
+    await projection.apply([received("H44.01", "D-new", company), fact_of(later, stored_again)])
     assert recomputed == [1]
     await _exact(engine)
