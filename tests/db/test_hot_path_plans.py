@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from schemas.internal import Fact
 from services.common.db import create_tables, make_engine
 from services.reuse import tables as t
-from services.reuse.projection import Projection
+from services.reuse.projection import Projection, TableStatistics
 from tests.pg import fresh_database
 from tests.province_facts import facts_of, province_events
 
@@ -128,3 +128,22 @@ async def test_postgresql_hot_path_uses_indexes(pg_engine: AsyncEngine) -> None:
             if scans:
                 bad[shape[:160]] = scans
     assert not bad, bad
+
+
+@pytest.mark.postgres
+async def test_postgresql_statistics_follow_a_growing_projection(pg_engine: AsyncEngine) -> None:
+    """A projection growing from nothing analyzes its tables itself (TableStatistics), so the
+    planner does not keep planning for the empty tables it first saw."""
+    await create_tables(pg_engine, t.metadata)
+    projection = Projection(pg_engine)
+    facts = list(province())
+    for i in range(0, len(facts), BATCH):
+        await projection.apply(facts[i : i + BATCH])
+    async with pg_engine.connect() as conn:
+        rows = await conn.exec_driver_sql(
+            "SELECT relname, analyze_count FROM pg_stat_user_tables "
+            "WHERE relname IN ('reuse_dossiers', 'reuse_components')"
+        )
+        counts = {name: count for name, count in rows}
+    assert len(facts) > TableStatistics.ANALYZE_AFTER
+    assert counts == {"reuse_dossiers": 1, "reuse_components": 1}
