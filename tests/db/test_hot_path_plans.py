@@ -144,6 +144,6 @@ async def test_postgresql_statistics_follow_a_growing_projection(pg_engine: Asyn
             "SELECT relname, analyze_count FROM pg_stat_user_tables "
             "WHERE relname IN ('reuse_dossiers', 'reuse_components')"
         )
-        counts = {str(row[0]): int(row[1]) for row in rows}
+        counts = {str(m["relname"]): int(m["analyze_count"]) for m in rows.mappings()}
     assert len(facts) > TableStatistics.ANALYZE_AFTER
     assert counts == {"reuse_dossiers": 1, "reuse_components": 1}
