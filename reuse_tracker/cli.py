@@ -123,8 +123,7 @@ def up(
     console.print(f"  Prometheus       {prometheus_url or 'not started: ' + str(why_not)}")
     where = "" if var_dir == Path("var") else f" --var-dir {var_dir}"
     console.print(
-        f"Every process is restarted if it exits; `reuse-tracker status{where}` shows them. "
-        "Press Ctrl-C to stop."
+        f"Every process is restarted if it exits; `reuse-tracker status{where}` shows them."
     )
     _run_until_signal(stack)
 
@@ -150,6 +149,8 @@ def _run_until_signal(stack: LocalStack) -> None:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    # Said only once the handlers are in place: a signal from now on stops cleanly.
+    console.print("Press Ctrl-C to stop.")
     while not stop.wait(0.5):
         pass
     try:

@@ -78,7 +78,9 @@ def _up(tmp_path: Path, mode: str) -> tuple[subprocess.Popen[str], int]:
     assert up.stdout is not None
     line = up.stdout.readline()
     assert line.strip().isdigit(), line + up.stdout.read()
-    time.sleep(0.5)  # let it reach the wait
+    # Signals are handled once it says so (on a busy machine that can take a while).
+    ready = up.stdout.readline()
+    assert "Press Ctrl-C to stop" in ready, ready + up.stdout.read()
     return up, int(line)
 
 
