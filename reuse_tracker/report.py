@@ -118,9 +118,11 @@ def pulling_down(result: dict[str, Any], count: int = 10) -> list[tuple[dict[str
 
 
 def pulling_table(result: dict[str, Any], title: str, count: int = 10) -> Table:
-    """The units that pull the unit's score down most, with the points each costs."""
+    """The units that pull the unit's score down most, with the points each costs, listed
+    in natural code order like every other list of units (the points column ranks them)."""
     out = _scores_table(title, lost=True)
-    for unit, lost in pulling_down(result, count):
+    chosen = sorted(pulling_down(result, count), key=lambda p: natural_key(p[0]["unit"]))
+    for unit, lost in chosen:
         out.add_row(*_score_cells(unit), _fmt(lost))
     return out
 

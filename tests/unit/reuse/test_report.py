@@ -129,6 +129,14 @@ def test_the_units_that_cost_most_lead() -> None:
     assert points_lost(_unit("X", 10, 16.0), 60) == 1.0
 
 
+def test_the_ten_are_shown_in_natural_code_order() -> None:
+    result = _province()
+    lines = _lines(pulling_table(result, "the 10 units that cost most"))
+    shown = [ln.split()[0] for ln in lines if ln.strip().startswith("H44.")]
+    assert sorted(shown) == sorted(u["unit"] for u, _ in pulling_down(result, 10))
+    assert shown == natural_sorted(shown)
+
+
 def test_full_table_csv_in_natural_order(tmp_path: Path) -> None:
     result = _province()
     every = {u["unit"]: u for u in [result, *result["units"]]}
