@@ -7,8 +7,9 @@ defaults filled in, unknown fields dropped, the applicant ID replaced by its key
 
 from __future__ import annotations
 
-import json
 from typing import Any, NotRequired, TypedDict
+
+import msgspec
 
 
 class SourceRef(TypedDict):
@@ -53,12 +54,18 @@ class Fact(TypedDict):
     file: NotRequired[FileOutcome]  # added by the digitizer
 
 
+# msgspec reads and writes the same compact JSON as `json` (UTF-8, no spaces) several times
+# faster; every fact crosses these two functions at least twice on its way to the projection.
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder()
+
+
 def encode(fact: Fact) -> bytes:
     """Compact UTF-8 JSON."""
-    return json.dumps(fact, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _encoder.encode(fact)
 
 
 def decode(raw: bytes) -> Fact:
     """Inverse of `encode` (internal topics carry only what the services wrote)."""
-    value: Fact = json.loads(raw)
+    value: Fact = _decoder.decode(raw)
     return value

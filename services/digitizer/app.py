@@ -8,11 +8,10 @@ from typing import Any
 import urllib3.exceptions
 from fastapi import FastAPI
 from faststream import AckPolicy
-from faststream.kafka import KafkaMessage
 from minio.error import S3Error
 from prometheus_client import CollectorRegistry
 
-from schemas.internal import decode
+from services.common.batches import facts_of_batch
 from services.common.broker import kafka_security, make_broker, publish_all
 from services.common.db import make_engine
 from services.common.logs import setup_logging
@@ -81,11 +80,11 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
         max_records=settings.digitizer_batch,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=facts_of_batch,
         title="files",
         description="File facts from ingest (Fact of schemas/internal.py), read in batches.",
     )
-    async def on_files(_body: list[Any], msg: KafkaMessage) -> None:
-        facts = [decode(r.value) for r in msg.raw_message]
+    async def on_files(facts: list[Any]) -> None:
         await retry_with_backoff(
             lambda: processor.process(facts),
             what="digitize batch",

@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from faststream import AckPolicy
-from faststream.kafka import KafkaMessage
 from prometheus_client import CollectorRegistry
 
-from schemas.internal import decode
+from schemas.internal import Fact
+from services.common.batches import facts_of_batch
 from services.common.broker import kafka_security, make_broker
 from services.common.db import make_engine, make_read_engine
 from services.common.logs import setup_logging
@@ -67,9 +67,7 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         on_error=lambda _e: metrics.token_usage_errors.inc(),
     )
 
-    async def apply(topic: str, msg: KafkaMessage) -> None:
-        facts = [decode(r.value) for r in msg.raw_message]
-
+    async def apply(topic: str, facts: list[Fact]) -> None:
         async def once() -> int:
             async with write_lock:
                 return await projection.apply(facts)
@@ -89,11 +87,12 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         max_records=settings.reuse_batch,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=facts_of_batch,
         title="facts",
         description="Facts from ingest (Fact of schemas/internal.py), read in batches.",
     )
-    async def on_facts(_body: list[Any], msg: KafkaMessage) -> None:
-        await apply(settings.facts_topic, msg)
+    async def on_facts(facts: list[Any]) -> None:
+        await apply(settings.facts_topic, facts)
 
     @broker.subscriber(
         settings.digitized_topic,
@@ -102,11 +101,12 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         max_records=settings.reuse_batch,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=facts_of_batch,
         title="digitized",
         description="File facts with the digitizer's outcome, read in batches.",
     )
-    async def on_digitized(_body: list[Any], msg: KafkaMessage) -> None:
-        await apply(settings.digitized_topic, msg)
+    async def on_digitized(facts: list[Any]) -> None:
+        await apply(settings.digitized_topic, facts)
 
     archive_hooks = attach_archiver(broker, settings, registry)
 

@@ -21,7 +21,6 @@ import asyncio
 import functools
 import gzip
 import io
-import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,9 +28,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
+import msgspec
 import urllib3.exceptions
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
 from minio import Minio
 from minio.error import S3Error
 from prometheus_client import CollectorRegistry, Counter
@@ -44,6 +45,9 @@ from .settings import ReuseSettings
 
 PREFIX = "events"
 SUFFIX = ".jsonl.gz"
+COMPRESSION_LEVEL = 6
+_encode_line = msgspec.json.Encoder().encode
+_decode_line = msgspec.json.Decoder().decode
 S3_TRANSIENT = (*TRANSIENT, urllib3.exceptions.HTTPError, S3Error)
 Hook = Callable[[], Awaitable[None]]
 
@@ -81,22 +85,34 @@ def object_key(root: str, first: ArchivedFact, moment: datetime) -> str:
 
 def encode_object(records: Iterable[ArchivedFact]) -> bytes:
     """gzip'd JSON lines (mtime 0, so equal content gives equal bytes)."""
-    lines = [
-        json.dumps(
-            {"topic": r.topic, "partition": r.partition, "offset": r.offset, "fact": r.fact},
-            ensure_ascii=False,
-            separators=(",", ":"),
+    lines = b"".join(
+        _encode_line(
+            {"topic": r.topic, "partition": r.partition, "offset": r.offset, "fact": r.fact}
         )
+        + b"\n"
         for r in records
+    )
+    # Level 6 (zlib's default) compresses JSON lines within a few percent of level 9 at about
+    # half the CPU; every fact of every root passes here.
+    return gzip.compress(lines, compresslevel=COMPRESSION_LEVEL, mtime=0)
+
+
+def archived_of_batch(msg: StreamMessage[Any]) -> list[ArchivedFact]:
+    """The consumed batch as archive records (a FastStream `decoder`: each record decoded
+    once, without FastStream's per-record message objects)."""
+    return [
+        ArchivedFact(r.topic, r.partition, r.offset, without_raw(decode(r.value)))
+        for r in msg.raw_message
     ]
-    return gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0)
 
 
 def decode_object(data: bytes) -> Iterator[ArchivedFact]:
     """The records of one archived object, in the order they were consumed."""
-    for line in gzip.decompress(data).decode("utf-8").splitlines():
+    # Split on newlines only: JSON escapes them inside strings, while str.splitlines would
+    # also split on characters such as U+2028 that JSON leaves as they are.
+    for line in gzip.decompress(data).split(b"\n"):
         if line:
-            item: dict[str, Any] = json.loads(line)
+            item: dict[str, Any] = _decode_line(line)
             yield ArchivedFact(item["topic"], item["partition"], item["offset"], item["fact"])
 
 
@@ -240,14 +256,11 @@ def attach_archiver(
         max_records=settings.archive_batch,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=archived_of_batch,
         title="archive",
         description="Every fact the projection reads, to S3 per root and day.",
     )
-    async def on_batch(_body: list[Any], msg: KafkaMessage) -> None:
-        records = [
-            ArchivedFact(r.topic, r.partition, r.offset, without_raw(decode(r.value)))
-            for r in msg.raw_message
-        ]
+    async def on_batch(records: list[Any]) -> None:
         await archiver.store(records, datetime.now(LOCAL_TZ))
 
     return [archiver.check_bucket]
