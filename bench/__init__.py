@@ -1,1 +1,1 @@
-"""Benchmarks of the tracker: `make bench` (see README, Performance)."""
+"""Benchmarks of the tracker: `make bench` (see docs/performance.md)."""

@@ -1,5 +1,5 @@
 """`python -m bench` (what `make bench` runs): every suite, medians of several runs, written
-to bench/results.json and to the table between the bench markers of README.md."""
+to bench/results.json and to the table between the bench markers of docs/performance.md."""
 
 from __future__ import annotations
 
@@ -35,8 +35,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="keep the suites of the existing results file that this run does not measure "
         "(each suite records its own date, sizes and load)",
     )
-    p.add_argument("--readme", type=Path, default=ROOT / "README.md")
-    p.add_argument("--no-readme", action="store_true", help="leave README.md as it is")
+    p.add_argument(
+        "--readme",
+        type=Path,
+        default=ROOT / "docs" / "performance.md",
+        help="the page whose bench markers receive the table (default docs/performance.md)",
+    )
+    p.add_argument("--no-readme", action="store_true", help="leave docs/performance.md as it is")
     p.add_argument("--list", action="store_true", help="list the suites and exit")
     return p.parse_args(argv)
 

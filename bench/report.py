@@ -1,4 +1,4 @@
-"""Medians of several runs, bench/results.json, and the table in the README."""
+"""Medians of several runs, bench/results.json, and the table in docs/performance.md."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def _fmt(value: Any) -> str:
 
 
 def table(document: dict[str, Any]) -> str:
-    """The README table of a results document."""
+    """The docs/performance.md table of a results document."""
     m = document["machine"]
     lines = [
         f"Measured on {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, "
@@ -93,7 +93,7 @@ def table(document: dict[str, Any]) -> str:
 
 
 def update_readme(readme: Path, document: dict[str, Any]) -> bool:
-    """Replace the text between the markers; False if the README has no markers."""
+    """Replace the text between the markers; False if the page has no markers."""
     text = readme.read_text(encoding="utf-8")
     pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
     if not pattern.search(text):

@@ -3,7 +3,7 @@
 `python -m reuse_tracker.dashboards` (`make dashboards`) writes them as plain JSON into
 `infra/grafana/dashboards/`; a test fails when the committed files differ, and the stack test
 runs every panel query against a real Prometheus. Queries use only the metrics catalogued
-in README.md and the recording rules of `infra/prometheus/rules/`.
+in docs/operations.md and the recording rules of `infra/prometheus/rules/`.
 """
 
 from __future__ import annotations

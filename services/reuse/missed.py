@@ -6,7 +6,7 @@ hashes of their first pages differ in at most `max_distance` of 64 bits (a resca
 same sheet is never byte-identical). The earlier file may be any stored scan or result file
 of the applicant in any dossier of the same root; only component scans can be missed reuse.
 Matches never cross roots: a province's figures and evidence never name another root's
-dossiers (README, "Isolation between roots").
+dossiers (docs/api.md, "Isolation between roots").
 
 Detection is recomputed for a whole applicant whenever one of its scans or dossiers
 changes, so the outcome does not depend on the order in which scans arrive.

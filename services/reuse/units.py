@@ -1,6 +1,6 @@
 """The unit tree of a root, a function of the set of known codes alone (never of their order).
 
-Rules (README "Unit tree"):
+Rules (docs/api.md, "Unit tree"):
 - A registered unit hangs under its `parent_code`. A parent not known yet, inside the root's
   prefix (`ROOT.`), is a placeholder unit until it registers; any other unknown parent (a typo,
   another root's code) is ignored and the unit hangs by prefix, as an unregistered one does.

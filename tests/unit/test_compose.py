@@ -1,8 +1,8 @@
 """The production deployment (infra/compose/) checked without a container engine: the compose
 file is valid against the Compose Specification schema, every command it runs in the project's
 image exists in the code, every TRACKER_* variable it sets is a field of the settings class of
-that service, every secret is declared, mounted and generated, and the README documents every
-setting."""
+that service, every secret is declared, mounted and generated, and docs/operations.md documents
+every setting."""
 
 from __future__ import annotations
 
@@ -264,14 +264,14 @@ def test_the_tracker_may_write_no_publisher_topic() -> None:
             assert topic == '"dossier-events.$root.rejected"', (principal, topic)
 
 
-def test_readme_documents_every_setting() -> None:
-    readme = (REPO / "README.md").read_text()
+def test_operations_page_documents_every_setting() -> None:
+    operations = (REPO / "docs" / "operations.md").read_text()
     missing = sorted(
         {
             var
             for cls in SETTINGS.values()
             for var in settings_variables(cls)
-            if not var.endswith("_FILE") and f"`{var}`" not in readme
+            if not var.endswith("_FILE") and f"`{var}`" not in operations
         }
     )
-    assert not missing, f"README's configuration table lacks {missing}"
+    assert not missing, f"the configuration table of docs/operations.md lacks {missing}"

@@ -1,6 +1,6 @@
 """Isolation between roots as a tested rule: two provinces share an applicant and a scanned
 paper, and nothing any /v1 endpoint answers, to any role, about one root names a dossier,
-unit, applicant or file of the other (README, "Isolation between roots"). Also: a registered
+unit, applicant or file of the other (docs/api.md, "Isolation between roots"). Also: a registered
 unit outside its root's prefix is read with that root's token, and the calendar's extreme
 dates answer 200. On SQLite and PostgreSQL."""
 
