@@ -151,15 +151,32 @@ async def stored_files(
 async def declared_components(
     conn: AsyncConnection, root: str, applicants: Sequence[str]
 ) -> dict[str, set[tuple[str, str, str]]]:
-    """(root, dossier, component) of every component these applicants' dossiers in `root`
-    declare."""
-    c, d = t.components, t.dossiers
+    """(root, dossier, component) of every declared component of these applicants' dossiers
+    in `root` that a stored scan targets (the only ones `find_missed` asks about).
+
+    Read from the applicants' scans rather than from all their components: a company files
+    thousands of dossiers a year, but only its scanned components can be missed reuse.
+    """
+    c, d, s = t.components, t.dossiers, t.scans
     out: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for i in range(0, len(applicants), CHUNK):
         rows = await conn.execute(
             select(d.c.applicant_hash, c.c.root, c.c.dossier_code, c.c.component_code)
-            .join(d, (d.c.root == c.c.root) & (d.c.dossier_code == c.c.dossier_code))
-            .where(d.c.root == root, d.c.applicant_hash.in_(applicants[i : i + CHUNK]))
+            .distinct()
+            .select_from(s)
+            .join(d, (d.c.root == s.c.root) & (d.c.dossier_code == s.c.dossier_code))
+            .join(
+                c,
+                (c.c.root == s.c.root)
+                & (c.c.dossier_code == s.c.dossier_code)
+                & (c.c.component_code == s.c.target_code),
+            )
+            .where(
+                d.c.root == root,
+                d.c.applicant_hash.in_(applicants[i : i + CHUNK]),
+                s.c.target_kind == "component",
+                s.c.stored.is_(True),
+            )
         )
         for applicant, found_root, dossier, component in rows:
             out[applicant].add((found_root, dossier, component))
