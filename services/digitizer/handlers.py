@@ -291,7 +291,9 @@ class DigitizerProcessor:
             announced: Fact = {k: val for k, val in fact.items() if k != "raw"}  # type: ignore[assignment]
             announced["file"] = outcome
             key = str(fact["dossier_code"]).encode("utf-8")
-            outgoing.append(Outgoing(self.digitized_topic, key, encode(announced)))
+            # Keyed by root like tracker.facts: one reuse instance applies a root's files.
+            root = fact["root"].encode("utf-8")
+            outgoing.append(Outgoing(self.digitized_topic, root, encode(announced)))
             if outcome["status"] == "rejected":
                 src = fact["source"]
                 outgoing.append(

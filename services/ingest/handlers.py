@@ -175,8 +175,14 @@ class IngestProcessor:
         rec = item.record
         source = {"topic": rec.topic, "partition": rec.partition, "offset": rec.offset}
         fact = to_fact(item.event, item.root, source, rec.value, self.hasher)  # type: ignore[arg-type]
-        topic = self.files_topic if fact["event_type"] in FILE_EVENT_TYPES else self.facts_topic
-        key = fact["dossier_code"] or fact["agency_code"]
+        if fact["event_type"] in FILE_EVENT_TYPES:
+            # Files spread over the partitions by dossier: the digitizer's work is per file.
+            topic, key = self.files_topic, fact["dossier_code"] or fact["agency_code"]
+        else:
+            # Facts are keyed by root: a root's facts share one partition, so reuse instances
+            # each own whole roots and never wait on one another's per-root write lock, and a
+            # batch of one root goes to the broker as one record batch.
+            topic, key = self.facts_topic, fact["root"]
         return Outgoing(topic, key.encode("utf-8"), _encode(fact))
 
     @staticmethod
