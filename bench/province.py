@@ -13,6 +13,13 @@ SeaweedFS, as `make up`), the three services, and a database (SQLite files, as `
 or a fresh PostgreSQL database). A separate process publishes the events; the clock of
 `time_to_exact_s` starts when it has finished and stops when `/v1/indicators` answers the
 simulator's ground truth for every unit.
+
+Scale-out is measured on PostgreSQL with four provinces of a quarter of the size each,
+published at once by one publisher process per province, with 1, 2 and 4 instances of every
+service: `tracker.facts` is keyed by root, so each reuse instance applies whole roots. The
+four roots are chosen on four different partitions of the six (H50: 0, H47: 1, H49: 2,
+H44: 3), which the consumer group's round-robin assignment spreads over two and over four
+instances evenly.
 """
 
 from __future__ import annotations
@@ -45,10 +52,14 @@ SEED = 12
 PERIOD = (date(2026, 1, 1), date(2026, 12, 31))
 # The simulator's defaults, with few files (see the module docstring).
 RATES = "scanned=0.004,result_scanned=0.004,e_result_file_url=1.0"
+SCALE_ROOTS = ("H44", "H47", "H49", "H50")
+SCALE_INSTANCES = (1, 2, 4)
 TARGETS = {
     "sqlite.time_to_exact_s": "<= 600",
     "sqlite.events_per_s": ">= 4,000",
     "sqlite.slowdown_last_vs_first": "<= 1.5",
+    "scale.speedup_x2": ">= 1.6",
+    "scale.speedup_x4": ">= 2.5",
 }
 UNITS = {
     "time_to_exact_s": "s",
@@ -88,6 +99,29 @@ class Sampler:
             t1 = _time_at(moving, hi)
             out.append(round((hi - lo) / max(t1 - t0, 1e-3), 1))
         return out
+
+    def mean_rate(self) -> float:
+        """Facts per second from the first fact to the last."""
+        moving = [(t, n) for t, n in self.samples if n > 0]
+        if len(moving) < 2:
+            return 0.0
+        total = moving[-1][1]
+        began = _time_at(self.samples, 1)
+        ended = _time_at(self.samples, total)
+        return round(total / max(ended - began, 1e-3), 1)
+
+
+@dataclass(frozen=True)
+class Province:
+    """One simulated province and its events, catalogue spread through them."""
+
+    scenario: Scenario
+    events: list[Outgoing]
+
+    @property
+    def root(self) -> str:
+        """The province's root unit code."""
+        return self.scenario.root
 
 
 def _time_at(samples: Sequence[tuple[float, int]], count: float) -> float:
@@ -143,31 +177,35 @@ def _token(cfg_var: Path, database_url: str | None) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def _mismatches(client: httpx.Client, token: str, truth: dict[str, Any]) -> list[str]:
+def _mismatches(client: httpx.Client, token: str, truths: Sequence[dict[str, Any]]) -> list[str]:
     """Units whose /v1/indicators differs from the ground truth (or does not answer)."""
     wrong = []
     headers = {"Authorization": f"Bearer {token}"}
-    for unit, expected in truth["units"].items():
-        params = {"unit": unit, "from": PERIOD[0].isoformat(), "to": PERIOD[1].isoformat()}
-        r = client.get("/v1/indicators", params=params, headers=headers)
-        if r.status_code != 200:
-            wrong.append(f"{unit} ({r.status_code})")
-            continue
-        got = {k: v for k, v in r.json().items() if k != "units"}
-        if got != expected:
-            wrong.append(unit)
+    for truth in truths:
+        for unit, expected in truth["units"].items():
+            params = {"unit": unit, "from": PERIOD[0].isoformat(), "to": PERIOD[1].isoformat()}
+            r = client.get("/v1/indicators", params=params, headers=headers)
+            if r.status_code != 200:
+                wrong.append(f"{unit} ({r.status_code})")
+                continue
+            got = {k: v for k, v in r.json().items() if k != "units"}
+            if got != expected:
+                wrong.append(unit)
     return wrong
 
 
-def measure(
-    db: str, instances: int, scenario: Scenario, events: list[Outgoing], work: Path
-) -> dict[str, Any]:
-    """One province-year on a fresh durable stack; see the module docstring."""
-    truth = truth_document(scenario)
-    events_file = work / "events.bin"
-    write_events(events_file, ((e.key, e.value) for e in events))
-    with bench_stack((ROOT,), broker_storage="s3") as bench:
-        files = _upload_files(bench, events)
+def measure(db: str, instances: int, provinces: Sequence[Province], work: Path) -> dict[str, Any]:
+    """Provinces published at once on a fresh durable stack; see the module docstring."""
+    truths = [truth_document(p.scenario) for p in provinces]
+    files = []
+    for p in provinces:
+        path = work / f"events-{p.root}.bin"
+        write_events(path, ((e.key, e.value) for e in p.events))
+        files.append((p, path))
+    events = sum(len(p.events) for p in provinces)
+    roots = tuple(p.root for p in provinces)
+    with bench_stack(roots, broker_storage="s3") as bench:
+        uploaded = sum(_upload_files(bench, p.events) for p in provinces)
         with database(db, bench.work, f"province{instances}") as url:
             folder = var_dir(bench.work, f"{db}-x{instances}")
             cfg = bench.system(folder, url, dict(SERVICE_ENV), instances)
@@ -179,63 +217,67 @@ def measure(
             cpu0 = _cpu(service_pids, infra_pids)
             sampler = Sampler()
             began = time.monotonic()
-            publisher = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.publisher",
-                    str(events_file),
-                    "--bootstrap",
-                    bench.ports.kafka_bootstrap,
-                    "--topic",
-                    scenario.topic,
-                ],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
+            publishers = [_start_publisher(bench, p.scenario.topic, path) for p, path in files]
             try:
-                while publisher.poll() is None:
+                while any(each.poll() is None for each in publishers):
                     sampler.take(progress(bench.ports, instances).applied)
                     bench.check_alive()
                     _deadline(began)
                     time.sleep(1.0)
-                out, _ = publisher.communicate()
-                if publisher.returncode != 0:
-                    raise BenchError(f"the publisher failed with {publisher.returncode}")
-                published = json.loads(out.strip().splitlines()[-1])
+                published = [_published(each) for each in publishers]
                 published_at = time.monotonic()
                 base = f"http://127.0.0.1:{bench.ports.api}"
                 with httpx.Client(base_url=base, trust_env=False, timeout=60) as client:
                     wrong = _wait_exact(
-                        bench, client, token, truth, len(events), sampler, instances, began
+                        bench, client, token, truths, events, sampler, instances, began
                     )
                 exact_at = time.monotonic()
             finally:
-                if publisher.poll() is None:
-                    publisher.kill()
+                for each in publishers:
+                    if each.poll() is None:
+                        each.kill()
             cpu1 = _cpu(service_pids, infra_pids)
             batches = _batches(bench, instances)
             bench.stop_services()
     by_tenth = sampler.rates_by_tenth()
     seconds = exact_at - began
+    publish_s = max(seconds for _, seconds in published)
     return {
         "broker_storage": "s3",
         "database": "postgresql" if db == "postgres" else "sqlite",
         "instances": instances,
-        "events": len(events),
-        "files": files,
-        "units": len(truth["units"]),
-        "publish_events_per_s": round(published["events"] / published["seconds"]),
-        "publish_s": round(published["seconds"], 1),
+        "roots": len(roots),
+        "events": events,
+        "files": uploaded,
+        "units": sum(len(t["units"]) for t in truths),
+        "publish_events_per_s": round(sum(n for n, _ in published) / publish_s),
+        "publish_s": round(publish_s, 1),
         "time_to_exact_s": round(exact_at - published_at, 1),
         "total_s": round(seconds, 1),
-        "events_per_s": round(len(events) / seconds),
+        "events_per_s": round(events / seconds),
+        "facts_per_s": sampler.mean_rate(),
         "facts_per_s_by_tenth": by_tenth,
         "slowdown_last_vs_first": round(by_tenth[0] / by_tenth[-1], 2) if by_tenth else None,
         "cpu_s": {name: round(cpu1[name] - cpu0.get(name, 0.0), 1) for name in cpu1},
         "exact": not wrong,
         **batches,
     }
+
+
+def _start_publisher(bench: Bench, topic: str, path: Path) -> subprocess.Popen[str]:
+    """A publisher process sending the events file to `topic` (see bench/publisher.py)."""
+    argv = [sys.executable, "-m", "bench.publisher", str(path)]
+    argv += ["--bootstrap", bench.ports.kafka_bootstrap, "--topic", topic]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+
+
+def _published(publisher: subprocess.Popen[str]) -> tuple[int, float]:
+    """(events, seconds) a finished publisher reports."""
+    out, _ = publisher.communicate()
+    if publisher.returncode != 0:
+        raise BenchError(f"the publisher failed with {publisher.returncode}")
+    done = json.loads(out.strip().splitlines()[-1])
+    return int(done["events"]), float(done["seconds"])
 
 
 def _batches(bench: Bench, instances: int) -> dict[str, float]:
@@ -270,7 +312,7 @@ def _wait_exact(
     bench: Bench,
     client: httpx.Client,
     token: str,
-    truth: dict[str, Any],
+    truths: Sequence[dict[str, Any]],
     published: int,
     sampler: Sampler,
     instances: int,
@@ -283,7 +325,7 @@ def _wait_exact(
         bench.check_alive()
         _deadline(began)
         if now.applied >= now.accepted > 0 and now.handled >= published and _settled(sampler):
-            wrong = _mismatches(client, token, truth)
+            wrong = _mismatches(client, token, truths)
             if not wrong:
                 return wrong
             print(f"  not exact yet: {len(wrong)} units, e.g. {wrong[:3]}", file=sys.stderr)
@@ -296,28 +338,45 @@ def _settled(sampler: Sampler) -> bool:
     return len(last) == 3 and len(set(last)) == 1
 
 
+def province(root: str, dossiers: int, seed: int) -> Province:
+    """A simulated province with the catalogue spread through its events."""
+    scenario = generate(root, dossiers, seed, parse_rates(RATES), PERIOD)
+    return Province(scenario, spread_catalogue(scenario, seed))
+
+
 def scenario_for(quick: bool) -> tuple[Scenario, list[Outgoing]]:
     """The simulated province and its events with the catalogue spread through them."""
-    scenario = generate(ROOT, SIZES[quick], SEED, parse_rates(RATES), PERIOD)
-    return scenario, spread_catalogue(scenario, SEED)
+    one = province(ROOT, SIZES[quick], SEED)
+    return one.scenario, one.events
 
 
 def run(*, quick: bool = False) -> dict[str, Any]:
-    """SQLite with one instance of each service, then PostgreSQL with 1, 2 and 4."""
+    """One province on SQLite and on PostgreSQL (one instance of each service), then four
+    provinces of a quarter of the size on PostgreSQL with 1, 2 and 4 instances."""
     import tempfile
 
     began = time.monotonic()
-    scenario, events = scenario_for(quick)
+    single = [province(ROOT, SIZES[quick], SEED)]
+    quarter = SIZES[quick] // len(SCALE_ROOTS)
+    several = [province(r, quarter, SEED + i) for i, r in enumerate(SCALE_ROOTS)]
     print(
-        f"  province: {len(events):,} events generated in {time.monotonic() - began:.0f} s",
+        f"  province: {len(single[0].events):,} events, and "
+        f"{sum(len(p.events) for p in several):,} in {len(several)} provinces, generated in "
+        f"{time.monotonic() - began:.0f} s",
         file=sys.stderr,
         flush=True,
     )
     out: dict[str, Any] = {"dossiers": SIZES[quick]}
+    plan = [("sqlite", "sqlite", 1, single), ("postgresql.x1", "postgres", 1, single)]
+    plan += [(f"scale_x{n}", "postgres", n, several) for n in SCALE_INSTANCES]
     with tempfile.TemporaryDirectory(prefix="tracker-province-") as tmp:
-        for db, instances in (("sqlite", 1), ("postgres", 1)):
-            label = "sqlite" if db == "sqlite" else f"postgresql.x{instances}"
-            result = measure(db, instances, scenario, events, Path(tmp))
+        for label, db, instances, provinces in plan:
+            result = measure(db, instances, provinces, Path(tmp))
             print(f"  province {label}: {result}", file=sys.stderr, flush=True)
             out[label] = result
+    one = out["scale_x1"]["facts_per_s"] or 1.0
+    out["scale"] = {
+        f"speedup_x{n}": round(out[f"scale_x{n}"]["facts_per_s"] / one, 2)
+        for n in SCALE_INSTANCES[1:]
+    }
     return out

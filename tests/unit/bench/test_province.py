@@ -32,6 +32,16 @@ def test_rates_by_tenth_follow_the_counter() -> None:
     assert tenths[5:] == [50.0] * 5
 
 
+def test_mean_rate_runs_from_the_first_fact_to_the_last() -> None:
+    sampler = Sampler()
+    # Idle for 5 s, then 200 facts a second for 10 s, then idle again.
+    for second in range(25):
+        sampler.samples.append((float(second), 200 * min(max(second - 5, 0), 10)))
+    # From the moment the counter reached 1 (5.005 s) to the moment it reached 2,000 (15 s).
+    assert sampler.mean_rate() == round(2000 / (15 - 5.005), 1)
+    assert Sampler().mean_rate() == 0.0
+
+
 def test_spreading_the_catalogue_keeps_every_event_and_moves_the_catalogue() -> None:
     scenario = generate("H44", 300, 3, Rates(), (date(2026, 1, 1), date(2026, 3, 31)))
     spread = spread_catalogue(scenario, seed=3)
