@@ -187,7 +187,8 @@ class DigitizerProcessor:
             "pages": len(result.pages),
             "min_dpi": min(dpis) if dpis else None,
             "below_standard": any(p.below_standard for p in result.pages),
-            "phash": None if result.phash is None else f"{result.phash:016x}",
+            # Announced as `phash`, the name the reuse service reads on tracker.digitized.
+            "phash": None if result.dhash is None else f"{result.dhash:016x}",
             "archive_key": archive_key(result.sha256),
             "kind": result.kind,
             "pdf_signed": result.pdf_signed,
@@ -340,7 +341,7 @@ def _document_row(verdict: Verdict) -> dict[str, Any]:
         "pages": len(processed.pages),
         "min_dpi": outcome.get("min_dpi"),
         "below_standard": bool(outcome.get("below_standard")),
-        "phash": outcome.get("phash"),
+        "dhash": outcome.get("phash"),
         "pdf_signed": processed.pdf_signed,
         "page_dpi": json.dumps([p.dpi for p in processed.pages]),
         "archival_size": _size(processed.archival_pdf),
