@@ -12,7 +12,7 @@ import time
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -43,6 +43,9 @@ from .system import (
     start_system,
     wait_until_processed,
 )
+
+if TYPE_CHECKING:  # the simulator is imported only by the commands that use it
+    from .simulator import Scenario
 
 app = typer.Typer(
     help="Tracks digitization, electronic results and reuse of digitized data, and computes "
@@ -343,80 +346,120 @@ def demo(
     per-unit table goes to a CSV in the data folder. The console's address and a token follow;
     in a terminal the system stays up until Enter or Ctrl-C.
     """
-    from .simulator import Rates, generate, publish, write_outputs
-
     started = time.monotonic()
     if var_dir.exists():
         shutil.rmtree(var_dir)
     ports = _ports()
     period = (PERIOD_FROM, PERIOD_TO)
-    with console.status(f"generating province {root}: {dossiers} dossiers…"):
-        scenario = generate(root, dossiers, seed, Rates(), period)
-        write_outputs(scenario, var_dir / "sim")
-    with console.status("starting the stack and the services…"):
-        try:
-            stack = start_system(SystemConfig(var_dir=var_dir, ports=ports, roots=(root,)))
-        except (PortTaken, StackError) as exc:
-            err.print(f"[red]cannot start:[/red] {exc}")
-            raise typer.Exit(1) from None
+    scenario = _demo_province(root, dossiers, seed, period, var_dir)
+    stack = _demo_start(root, var_dir, ports)
     try:
-        publish(
-            scenario,
-            ports.kafka_bootstrap,
-            ports.s3_endpoint,
-            "tracker",
-            "tracker-secret",
-            progress=True,
-        )
-        total = len(scenario.events)
-        with Progress(
-            TextColumn("processing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("processing", total=total)
-
-            def show(p: Any) -> None:
-                bar.update(task, completed=min(p.handled, total))
-
-            wait_until_processed(ports, total, on_progress=show)
-        result, summary = _read(root, period, True, var_dir)
-        _report(result, summary, _title(root))
-        worst = pulling_down(result, TOP_UNITS)
-        _compare(result, summary, var_dir)
-        every = _read_tree(root, period, var_dir)
-        csv_path = write_units_csv(
-            every, var_dir / f"indicators-{root}-{period[0]}-{period[1]}.csv"
-        )
-        console.print(f"all {len(every)} units, one row each: {csv_path}")
+        _demo_feed(scenario, ports)
+        worst_unit = _demo_report(root, period, var_dir)
         console.print(f"done in {time.monotonic() - started:.0f} s; data and logs in {var_dir}/")
-        token = _console_token(var_dir)
-        address = (
-            f"http://127.0.0.1:{ports.api}/console/units/{root}?from={period[0]}&to={period[1]}"
-        )
-        if screenshots is not None:
-            from .screenshots import take
-
-            worst_unit = worst[0][0]["unit"] if worst else root
-            for saved in take(address, token, worst_unit, screenshots):
-                console.print(f"screenshot: {saved}")
-        console.print(f"[bold]auditor console[/bold]  {address}", highlight=False, soft_wrap=True)
-        console.print(f"  token (paste it to sign in): {token}", highlight=False, soft_wrap=True)
-        if keep:
-            _describe(ports, var_dir)
-            console.print("Press Ctrl-C to stop.")
-            while True:
-                time.sleep(1)
-        elif sys.stdin.isatty():
-            console.print("The console stays up: press Enter or Ctrl-C to stop.")
-            input()
+        _demo_console(root, period, var_dir, ports, worst_unit, screenshots)
+        _demo_stay_up(keep, ports, var_dir)
     except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at the Enter prompt
         pass
     finally:
         stack.stop()
+
+
+def _demo_province(
+    root: str, dossiers: int, seed: int, period: tuple[date, date], var_dir: Path
+) -> Scenario:
+    """Generate the province and write its ground truth under `var_dir/sim`."""
+    from .simulator import Rates, generate, write_outputs
+
+    with console.status(f"generating province {root}: {dossiers} dossiers…"):
+        scenario = generate(root, dossiers, seed, Rates(), period)
+        write_outputs(scenario, var_dir / "sim")
+    return scenario
+
+
+def _demo_start(root: str, var_dir: Path, ports: StackPorts) -> LocalStack:
+    """Start the stack and the services for `root`, or exit saying why not."""
+    with console.status("starting the stack and the services…"):
+        try:
+            return start_system(SystemConfig(var_dir=var_dir, ports=ports, roots=(root,)))
+        except (PortTaken, StackError) as exc:
+            err.print(f"[red]cannot start:[/red] {exc}")
+            raise typer.Exit(1) from None
+
+
+def _demo_feed(scenario: Scenario, ports: StackPorts) -> None:
+    """Publish the province's events and files, then wait until every event is processed."""
+    from .simulator import publish
+
+    publish(
+        scenario,
+        ports.kafka_bootstrap,
+        ports.s3_endpoint,
+        "tracker",
+        "tracker-secret",
+        progress=True,
+    )
+    total = len(scenario.events)
+    with Progress(
+        TextColumn("processing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("processing", total=total)
+
+        def show(p: Any) -> None:
+            bar.update(task, completed=min(p.handled, total))
+
+        wait_until_processed(ports, total, on_progress=show)
+
+
+def _demo_report(root: str, period: tuple[date, date], var_dir: Path) -> str:
+    """Print the report and its check against the truth, write the per-unit CSV.
+
+    Returns the unit that costs the province most points (the root when none does)."""
+    result, summary = _read(root, period, True, var_dir)
+    _report(result, summary, _title(root))
+    worst = pulling_down(result, TOP_UNITS)
+    _compare(result, summary, var_dir)
+    every = _read_tree(root, period, var_dir)
+    csv_path = write_units_csv(every, var_dir / f"indicators-{root}-{period[0]}-{period[1]}.csv")
+    console.print(f"all {len(every)} units, one row each: {csv_path}")
+    return str(worst[0][0]["unit"]) if worst else root
+
+
+def _demo_console(
+    root: str,
+    period: tuple[date, date],
+    var_dir: Path,
+    ports: StackPorts,
+    worst_unit: str,
+    screenshots: Path | None,
+) -> None:
+    """Print the auditor console's address and a token; take screenshots when asked."""
+    token = _console_token(var_dir)
+    address = f"http://127.0.0.1:{ports.api}/console/units/{root}?from={period[0]}&to={period[1]}"
+    if screenshots is not None:
+        from .screenshots import take
+
+        for saved in take(address, token, worst_unit, screenshots):
+            console.print(f"screenshot: {saved}")
+    console.print(f"[bold]auditor console[/bold]  {address}", highlight=False, soft_wrap=True)
+    console.print(f"  token (paste it to sign in): {token}", highlight=False, soft_wrap=True)
+
+
+def _demo_stay_up(keep: bool, ports: StackPorts, var_dir: Path) -> None:
+    """Keep the system up: until Ctrl-C with --keep, or until Enter in a terminal."""
+    if keep:
+        _describe(ports, var_dir)
+        console.print("Press Ctrl-C to stop.")
+        while True:
+            time.sleep(1)
+    elif sys.stdin.isatty():
+        console.print("The console stays up: press Enter or Ctrl-C to stop.")
+        input()
 
 
 def _read_tree(root: str, period: tuple[date, date], var_dir: Path) -> dict[str, dict[str, Any]]:

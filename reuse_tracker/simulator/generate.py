@@ -45,6 +45,7 @@ from reuse_tracker.simulator.identity import IdFactory, digest, stable_int
 from reuse_tracker.simulator.pages import PageSpec, Renderer, render_all, render_page
 from reuse_tracker.simulator.rates import Rates
 from reuse_tracker.simulator.truth import compute_truth
+from schemas.dossier_status import DossierStatus
 
 __all__ = ["Outgoing", "Scenario", "generate", "topic_for"]
 
@@ -111,6 +112,20 @@ _FLAG_LOSABLE = frozenset(
     {"uploaded", "reused_component", "reused_result", "personal_warehouse", "national_db"}
 )
 _DB_CODES = {"citizen": "CSDLQGVDC", "business": "CSDLQGDKDN"}
+
+
+@dataclass
+class _Case:
+    """One dossier while it is simulated: who, where, what it declared, its statuses so far."""
+
+    code: str
+    unit: Unit
+    procedure: Procedure
+    applicant: _Applicant
+    channel: str
+    received_at: datetime
+    documents: list[str] = field(default_factory=list)  # the procedure's documents it brings
+    statuses: list[int] = field(default_factory=list)
 
 
 def _choose(rng: random.Random, weights: dict[str, float]) -> str:
@@ -512,33 +527,70 @@ class _Simulation:
         return _replace_intake(intake, changes)
 
     def dossier(self, received_at: datetime, channel: str) -> None:
-        rng, rates = self.rng, self.rates
-        kind = _choose(rng, rates.weights("applicant"))
+        """Simulate one dossier: intake, first scans, its course to the last status, its facts.
+
+        The stream is reproducible from the seed, so the steps run in this order and each
+        draws its random numbers in the order it always has.
+        """
+        kind = _choose(self.rng, self.rates.weights("applicant"))
         unit = self.pick_unit()
         procedure = self.pick_procedure(unit, kind)
         applicant = self.pick_applicant(kind)
         code = self.new_code(unit.code, received_at)
-        source = self.dvc if channel == "online" else self.motcua
+        case = _Case(code, unit, procedure, applicant, channel, received_at)
+        declared = self.declare_documents(case)
+        components, papers = self.components(code, applicant, declared, channel, received_at)
+        intakes = self.receive(case, self.intake(case, kind, components))
+        self.set_status(case, DossierStatus.RECEIVED, received_at + timedelta(seconds=1))
+        scans = self.scan_components(code, unit.code, applicant, components, papers, received_at)
+        self.remember_files(case, components, scans)
+        supplements, results = self.course(case, scans)
+        self.facts.append(
+            DossierFact(
+                code=code,
+                unit=unit.code,
+                applicant=applicant.key,
+                intakes=tuple(intakes),
+                supplements=tuple(supplements),
+                scans=tuple(scans),
+                results=tuple(results),
+                statuses=tuple(case.statuses),
+            )
+        )
 
+    def declare_documents(self, case: _Case) -> list[tuple[str, str]]:
+        """Pick the procedure's documents the dossier brings, plus other ones: (code, type)."""
+        rng, rates = self.rng, self.rates
         count = rng.randint(rates.components_min, rates.components_max)
-        documents = list(procedure.documents)
+        documents = list(case.procedure.documents)
         if count < len(documents):
             documents = sorted(rng.sample(documents, count), key=documents.index)
+        case.documents = documents
         declared = [(d, d) for d in documents]
         declared += [(f"KHAC{i}", "KHAC") for i in range(1, count - len(documents) + 1)]
-        components, papers = self.components(code, applicant, declared, channel, received_at)
+        return declared
 
-        final = IntakeFact(
+    def intake(self, case: _Case, kind: str, components: list[ComponentFact]) -> IntakeFact:
+        """The dossier's intake facts as they finally stand."""
+        rng, rates, channel = self.rng, self.rates, case.channel
+        return IntakeFact(
             event_id="",
-            occurred_at=received_at,
-            procedure_code=procedure.code,
+            occurred_at=case.received_at,
+            procedure_code=case.procedure.code,
             channel=channel,
-            received_at=received_at,
+            received_at=case.received_at,
             applicant_kind=kind,
             vneid_authenticated=channel == "online" and rng.random() < rates.vneid_authenticated,
             population_data_used=kind == "citizen" and rng.random() < rates.population_data_used,
             components=tuple(components),
         )
+
+    def receive(self, case: _Case, final: IntakeFact) -> list[IntakeFact]:
+        """Emit the intake: once, or a degraded first intake and its correction."""
+        rng, rates = self.rng, self.rates
+        received_at, unit, code = case.received_at, case.unit, case.code
+        applicant = case.applicant
+        source = self.dvc if case.channel == "online" else self.motcua
         due = received_at + timedelta(days=rng.randint(3, 20)) if rng.random() < 0.9 else None
         intakes: list[IntakeFact] = []
         if rng.random() < rates.correction:
@@ -557,66 +609,79 @@ class _Simulation:
             p = self.emit("dossier.received", received_at, unit.code,
                           self.intake_data(final, applicant, due), code, source)  # fmt: skip
             intakes.append(_with_event(final, p))
+        return intakes
 
-        statuses = [2]
-        self.status(code, unit.code, 2, received_at + timedelta(seconds=1))
-        scans = self.scan_components(code, unit.code, applicant, components, papers, received_at)
+    def remember_files(
+        self, case: _Case, components: list[ComponentFact], scans: list[ScanFact]
+    ) -> None:
+        """Note, per document, the applicant's first dossier that holds it as a digital file."""
         for c in components:
             if c.origin not in ("paper", "national_db", "scanned") or any(
                 s.target == c.code and s.outcome == "stored" for s in scans
             ):
-                applicant.files.setdefault(c.document, (code, received_at))
+                case.applicant.files.setdefault(c.document, (case.code, case.received_at))
 
+    def course(
+        self, case: _Case, scans: list[ScanFact]
+    ) -> tuple[list[ComponentFact], list[ResultFact]]:
+        """Rejected at intake, withdrawn, or processed (with a supplement round and results).
+
+        Returns the supplements and results; the supplements' scans are added to `scans`.
+        """
+        rng, rates = self.rng, self.rates
         supplements: list[ComponentFact] = []
         results: list[ResultFact] = []
         r = rng.random()
-        now = received_at + timedelta(hours=rng.randint(1, 8))
+        now = case.received_at + timedelta(hours=rng.randint(1, 8))
         if r < rates.rejected_at_intake:
-            statuses.append(3)
-            self.status(code, unit.code, 3, now)
+            self.set_status(case, DossierStatus.REJECTED_AT_INTAKE, now)
         elif r < rates.rejected_at_intake + rates.withdrawn:
-            statuses += [4, 7]
-            self.status(code, unit.code, 4, now)
-            self.status(code, unit.code, 7, now + timedelta(days=rng.randint(1, 10)))
+            self.set_status(case, DossierStatus.PROCESSING, now)
+            withdrawn = now + timedelta(days=rng.randint(1, 10))
+            self.set_status(case, DossierStatus.WITHDRAWN, withdrawn)
         else:
-            statuses.append(4)
-            self.status(code, unit.code, 4, now)
+            self.set_status(case, DossierStatus.PROCESSING, now)
             if rng.random() < rates.supplement:
-                now += timedelta(days=rng.randint(1, 3))
-                statuses += [5, 4]
-                self.status(code, unit.code, 5, now)
-                now += timedelta(days=rng.randint(1, 3))
-                missing = [d for d in procedure.documents if d not in documents]
-                extra = [(missing[0], missing[0])] if missing else [("BOSUNG1", "KHAC")]
-                supplements, more = self.components(code, applicant, extra, channel, now)
-                data = {"components": self.component_dicts(supplements)}
-                self.emit("dossier.components_added", now, unit.code, data, code)
-                scans += self.scan_components(code, unit.code, applicant, supplements, more, now)
-                now += timedelta(hours=1)
-                self.status(code, unit.code, 4, now)
+                supplements, now = self.supplement_round(case, scans, now)
             if rng.random() < rates.result_issued:
-                issued = self.office_time((now + timedelta(days=rng.randint(1, 15))).date())
-                statuses += [9, 10]
-                self.status(code, unit.code, 9, issued)
-                results = self.results(code, unit.code, applicant, issued)
-                delivered = issued + timedelta(days=rng.randint(0, 5), minutes=rng.randint(1, 90))
-                self.status(code, unit.code, 10, delivered)
+                results = self.issue_results(case, now)
+        return supplements, results
 
-        self.facts.append(
-            DossierFact(
-                code=code,
-                unit=unit.code,
-                applicant=applicant.key,
-                intakes=tuple(intakes),
-                supplements=tuple(supplements),
-                scans=tuple(scans),
-                results=tuple(results),
-                statuses=tuple(statuses),
-            )
-        )
+    def supplement_round(
+        self, case: _Case, scans: list[ScanFact], now: datetime
+    ) -> tuple[list[ComponentFact], datetime]:
+        """Ask for a missing document, receive and scan it, resume processing."""
+        rng, code, unit = self.rng, case.code, case.unit.code
+        now += timedelta(days=rng.randint(1, 3))
+        self.set_status(case, DossierStatus.SUPPLEMENT_REQUESTED, now)
+        now += timedelta(days=rng.randint(1, 3))
+        missing = [d for d in case.procedure.documents if d not in case.documents]
+        extra = [(missing[0], missing[0])] if missing else [("BOSUNG1", "KHAC")]
+        supplements, more = self.components(code, case.applicant, extra, case.channel, now)
+        data = {"components": self.component_dicts(supplements)}
+        self.emit("dossier.components_added", now, unit, data, code)
+        scans += self.scan_components(code, unit, case.applicant, supplements, more, now)
+        now += timedelta(hours=1)
+        self.set_status(case, DossierStatus.PROCESSING, now)
+        return supplements, now
+
+    def issue_results(self, case: _Case, now: datetime) -> list[ResultFact]:
+        """Process the dossier, issue its results and deliver them."""
+        rng = self.rng
+        issued = self.office_time((now + timedelta(days=rng.randint(1, 15))).date())
+        self.set_status(case, DossierStatus.PROCESSED, issued)
+        results = self.results(case.code, case.unit.code, case.applicant, issued)
+        delivered = issued + timedelta(days=rng.randint(0, 5), minutes=rng.randint(1, 90))
+        self.set_status(case, DossierStatus.RESULT_DELIVERED, delivered)
+        return results
+
+    def set_status(self, case: _Case, status: DossierStatus, at: datetime) -> None:
+        """Record the dossier's new status and emit its `dossier.status_changed`."""
+        case.statuses.append(int(status))
+        self.status(case.code, case.unit.code, status, at)
 
     def status(self, dossier: str, unit: str, status: int, at: datetime) -> None:
-        data = {"status": status, "changed_at": rfc3339(at)}
+        data = {"status": int(status), "changed_at": rfc3339(at)}
         self.emit("dossier.status_changed", at, unit, data, dossier)
 
     def results(

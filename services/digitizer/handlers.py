@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from schemas.internal import Fact, FileOutcome, encode
+from schemas.rejection import rejection_headers
 from services.common.broker import Outgoing
 from services.common.db import insert_ignore
 
@@ -186,7 +187,8 @@ class DigitizerProcessor:
             "pages": len(result.pages),
             "min_dpi": min(dpis) if dpis else None,
             "below_standard": any(p.below_standard for p in result.pages),
-            "phash": None if result.phash is None else f"{result.phash:016x}",
+            # Announced as `phash`, the name the reuse service reads on tracker.digitized.
+            "phash": None if result.dhash is None else f"{result.dhash:016x}",
             "archive_key": archive_key(result.sha256),
             "kind": result.kind,
             "pdf_signed": result.pdf_signed,
@@ -229,93 +231,80 @@ class DigitizerProcessor:
         self.metrics.bytes_stored.labels(verdict.fact["root"]).inc(len(original))
 
     async def process(self, facts: Sequence[Fact]) -> None:
-        """Make one batch of file facts durable and announced."""
+        """Make one batch of file facts durable and announced.
+
+        Steps: drop the facts already recorded (and repeats within the batch); examine the
+        rest; store the files that passed; record the documents and submissions and publish
+        the announcements and rejections, in one transaction; count.
+        """
+        todo = await self._unrecorded(facts)
+        verdicts = await self.examine_all(todo)
+        await self._store_all(verdicts)
+        documents = [_document_row(v) for v in verdicts if v.processed is not None]
+        submissions = [_submission_row(v) for v in verdicts]
+        outgoing = [message for v in verdicts for message in self._messages(v)]
+        await self._record_and_publish(documents, submissions, outgoing)
+        self._count(verdicts)
+
+    async def _unrecorded(self, facts: Sequence[Fact]) -> list[Fact]:
+        """The facts whose submission is not recorded yet, each event once, in batch order."""
+        ids = [f["event_id"] for f in facts]
+        s = tables.submissions
         async with self.engine.connect() as conn:
-            ids = [f["event_id"] for f in facts]
-            done = set(
-                (
-                    await conn.execute(
-                        select(tables.submissions.c.event_id).where(
-                            tables.submissions.c.event_id.in_(ids)
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            stmt = select(s.c.event_id).where(s.c.event_id.in_(ids))
+            seen = set((await conn.execute(stmt)).scalars().all())
         todo: list[Fact] = []
         for f in facts:
-            if f["event_id"] not in done and f["event_id"] not in {x["event_id"] for x in todo}:
+            if f["event_id"] not in seen:
+                seen.add(f["event_id"])
                 todo.append(f)
-        verdicts = await self.examine_all(todo)
+        return todo
+
+    async def _store_all(self, verdicts: Sequence[Verdict]) -> None:
+        """Archive every file that passed, one after the other."""
         for v in verdicts:
             if v.processed is not None:
                 obj = v.fact["data"]["object"]
                 await self._store(v, str(obj["content_type"]))
-        outgoing: list[Outgoing] = []
-        docs: list[dict[str, Any]] = []
-        subs: list[dict[str, Any]] = []
-        for v in verdicts:
-            fact, outcome = v.fact, v.outcome
-            subs.append(
-                {
-                    "event_id": fact["event_id"],
-                    "root": fact["root"],
-                    "event_type": fact["event_type"],
-                    "dossier_code": fact["dossier_code"],
-                    "component_code": fact["data"].get("component_code"),
-                    "result_code": fact["data"].get("result_code"),
-                    "sha256": outcome.get("sha256"),
-                    "status": outcome["status"],
-                    "rejection_code": outcome.get("code"),
-                }
+
+    def _messages(self, verdict: Verdict) -> list[Outgoing]:
+        """The fact announced with its outcome, and for a refused file its rejection."""
+        fact, outcome = verdict.fact, verdict.outcome
+        announced: Fact = {k: val for k, val in fact.items() if k != "raw"}  # type: ignore[assignment]
+        announced["file"] = outcome
+        key = str(fact["dossier_code"]).encode("utf-8")
+        # Keyed by root like tracker.facts: one reuse instance applies a root's files.
+        root = fact["root"].encode("utf-8")
+        messages = [Outgoing(self.digitized_topic, root, encode(announced))]
+        if outcome["status"] == "rejected":
+            src = fact["source"]
+            headers = rejection_headers(
+                outcome.get("code", ""),
+                outcome.get("detail", ""),
+                src["topic"],
+                src["partition"],
+                src["offset"],
             )
-            if v.processed is not None:
-                docs.append(
-                    {
-                        "sha256": v.processed.sha256,
-                        "kind": v.processed.kind,
-                        "size": v.processed.size,
-                        "pages": len(v.processed.pages),
-                        "min_dpi": outcome.get("min_dpi"),
-                        "below_standard": bool(outcome.get("below_standard")),
-                        "phash": outcome.get("phash"),
-                        "pdf_signed": v.processed.pdf_signed,
-                        "page_dpi": json.dumps([p.dpi for p in v.processed.pages]),
-                        "archival_size": _size(v.processed.archival_pdf),
-                        "thumbnail_size": _size(v.processed.thumbnail_webp),
-                        "archive_key": archive_key(v.processed.sha256),
-                        "first_root": fact["root"],
-                    }
-                )
-            announced: Fact = {k: val for k, val in fact.items() if k != "raw"}  # type: ignore[assignment]
-            announced["file"] = outcome
-            key = str(fact["dossier_code"]).encode("utf-8")
-            # Keyed by root like tracker.facts: one reuse instance applies a root's files.
-            root = fact["root"].encode("utf-8")
-            outgoing.append(Outgoing(self.digitized_topic, root, encode(announced)))
-            if outcome["status"] == "rejected":
-                src = fact["source"]
-                outgoing.append(
-                    Outgoing(
-                        f"{src['topic']}.rejected",
-                        key,
-                        base64.b64decode(fact.get("raw", "")),
-                        {
-                            "error.code": outcome.get("code", ""),
-                            "error.detail": outcome.get("detail", "")[:500],
-                            "source.topic": src["topic"],
-                            "source.partition": str(src["partition"]),
-                            "source.offset": str(src["offset"]),
-                        },
-                    )
-                )
+            raw = base64.b64decode(fact.get("raw", ""))
+            messages.append(Outgoing(f"{src['topic']}.rejected", key, raw, headers))
+        return messages
+
+    async def _record_and_publish(
+        self,
+        documents: list[dict[str, Any]],
+        submissions: list[dict[str, Any]],
+        outgoing: list[Outgoing],
+    ) -> None:
+        """Record the rows and publish the messages; the rows commit only once all are sent."""
         async with self.engine.begin() as conn:
-            if docs:
-                await conn.execute(insert_ignore(self.engine, tables.documents), docs)
-            if subs:
-                await conn.execute(insert_ignore(self.engine, tables.submissions), subs)
+            if documents:
+                await conn.execute(insert_ignore(self.engine, tables.documents), documents)
+            if submissions:
+                await conn.execute(insert_ignore(self.engine, tables.submissions), submissions)
             await self.publish(outgoing)
+
+    def _count(self, verdicts: Sequence[Verdict]) -> None:
+        """Add a recorded batch to the metrics."""
         for v in verdicts:
             root = v.fact["root"]
             if v.outcome["status"] == "stored" and v.processed is not None:
@@ -325,6 +314,43 @@ class DigitizerProcessor:
                     self.metrics.below_standard.labels(root).inc()
             elif v.outcome["status"] == "rejected":
                 self.metrics.rejected.labels(root, v.outcome.get("code", "")).inc()
+
+
+def _submission_row(verdict: Verdict) -> dict[str, Any]:
+    """The submission of one file event, stored or not."""
+    fact, outcome = verdict.fact, verdict.outcome
+    return {
+        "event_id": fact["event_id"],
+        "root": fact["root"],
+        "event_type": fact["event_type"],
+        "dossier_code": fact["dossier_code"],
+        "component_code": fact["data"].get("component_code"),
+        "result_code": fact["data"].get("result_code"),
+        "sha256": outcome.get("sha256"),
+        "status": outcome["status"],
+        "rejection_code": outcome.get("code"),
+    }
+
+
+def _document_row(verdict: Verdict) -> dict[str, Any]:
+    """The stored document of a file that passed (written once per content)."""
+    processed, outcome = verdict.processed, verdict.outcome
+    assert processed is not None
+    return {
+        "sha256": processed.sha256,
+        "kind": processed.kind,
+        "size": processed.size,
+        "pages": len(processed.pages),
+        "min_dpi": outcome.get("min_dpi"),
+        "below_standard": bool(outcome.get("below_standard")),
+        "dhash": outcome.get("phash"),
+        "pdf_signed": processed.pdf_signed,
+        "page_dpi": json.dumps([p.dpi for p in processed.pages]),
+        "archival_size": _size(processed.archival_pdf),
+        "thumbnail_size": _size(processed.thumbnail_webp),
+        "archive_key": archive_key(processed.sha256),
+        "first_root": verdict.fact["root"],
+    }
 
 
 def _size(data: bytes | None) -> int | None:

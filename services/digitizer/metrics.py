@@ -8,7 +8,7 @@ from services.common.errors import DEPENDENCIES
 
 
 class DigitizerMetrics:
-    """Files, pages, bytes, rejections and processing time."""
+    """Files, pages, bytes, rejections, dependency errors and processing time."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.files = Counter(
@@ -41,7 +41,7 @@ class DigitizerMetrics:
             ["root", "code"],
             registry=registry,
         )
-        self.s3_errors = Counter(
+        self.dependency_errors = Counter(
             "tracker_digitizer_dependency_errors_total",
             "Failed attempts to reach S3, the database or the broker (retried with backoff).",
             ["dependency"],
@@ -55,4 +55,12 @@ class DigitizerMetrics:
         )
         # Zero series from the start, so rate() and alerts see the first error.
         for dependency in DEPENDENCIES:
-            self.s3_errors.labels(dependency)
+            self.dependency_errors.labels(dependency)
+
+    @property
+    def s3_errors(self) -> Counter:
+        """The former name of `dependency_errors`, which counts every dependency, not only S3.
+
+        Kept only until services/digitizer/app.py reads `dependency_errors`; then remove it.
+        """
+        return self.dependency_errors

@@ -26,7 +26,7 @@ documents = Table(
     Column("pages", Integer, nullable=False),
     Column("min_dpi", Float),
     Column("below_standard", Boolean, nullable=False),
-    Column("phash", String(16)),
+    Column("dhash", String(16)),  # 64-bit difference hash of the first page, in hex
     Column("pdf_signed", Boolean),
     # Each page's resolution in page order, as a JSON list (null: the file records none).
     Column("page_dpi", Text),

@@ -19,6 +19,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from schemas.rejection import MAX_DETAIL_CHARS, rejection_headers
 from services.common.broker import Outgoing
 from services.common.db import insert_ignore
 
@@ -71,11 +72,18 @@ class _Accepted:
 
 
 @dataclass(frozen=True)
-class _Rejected:
+class _Refused:
     record: RawRecord
     root: str
-    code: str
-    detail: str
+    reason: Refused
+
+
+@dataclass
+class _Tally:
+    """What a batch will count once committed, and its report."""
+
+    report: BatchReport = field(default_factory=BatchReport)
+    counted: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
 
 class IngestProcessor:
@@ -138,9 +146,9 @@ class IngestProcessor:
         }
         self._roots_read = True
 
-    async def classify(self, records: Sequence[RawRecord]) -> list[_Accepted | _Rejected]:
+    async def classify(self, records: Sequence[RawRecord]) -> list[_Accepted | _Refused]:
         """Check every record in order; registrations take effect for later records."""
-        out: list[_Accepted | _Rejected] = []
+        out: list[_Accepted | _Refused] = []
         self._roots_read = False
         for rec in records:
             if not INBOUND_TOPIC.fullmatch(rec.topic):
@@ -152,19 +160,13 @@ class IngestProcessor:
             self.directory.topic_roots.add(root)
             verdict = check_event(rec.value, root)
             if isinstance(verdict, Refused):
-                out.append(_Rejected(rec, root, verdict.code, verdict.detail))
+                out.append(_Refused(rec, root, verdict))
                 continue
             assert isinstance(verdict, Valid)
             event = verdict.event
             if not await self._agency_allowed(root, event):
-                out.append(
-                    _Rejected(
-                        rec,
-                        root,
-                        "foreign_agency",
-                        f"agency_code is not {root} or a unit registered below it",
-                    )
-                )
+                detail = f"agency_code is not {root} or a unit registered below it"
+                out.append(_Refused(rec, root, Refused("foreign_agency", detail)))
                 continue
             if event["event_type"] == "agency.registered":
                 self.directory.add(root, event["agency_code"])
@@ -186,20 +188,12 @@ class IngestProcessor:
         return Outgoing(topic, key.encode("utf-8"), _encode(fact))
 
     @staticmethod
-    def _rejection_message(item: _Rejected) -> Outgoing:
-        rec = item.record
-        return Outgoing(
-            f"{rec.topic}.rejected",
-            rec.key,
-            rec.value,
-            {
-                "error.code": item.code,
-                "error.detail": item.detail,
-                "source.topic": rec.topic,
-                "source.partition": str(rec.partition),
-                "source.offset": str(rec.offset),
-            },
+    def _rejection_message(item: _Refused) -> Outgoing:
+        rec, reason = item.record, item.reason
+        headers = rejection_headers(
+            reason.code, reason.detail, rec.topic, rec.partition, rec.offset
         )
+        return Outgoing(f"{rec.topic}.rejected", rec.key, rec.value, headers)
 
     async def _new_repeats(
         self, conn: AsyncConnection, repeats: Sequence[_Accepted]
@@ -243,84 +237,131 @@ class IngestProcessor:
         ]
 
     async def process(self, records: Sequence[RawRecord]) -> BatchReport:
-        """Make one batch durable; raises on database or broker failure (caller retries)."""
+        """Make one batch durable; raises on database or broker failure (caller retries).
+
+        Steps, in one transaction: claim the accepted events' IDs; record the refusals;
+        register the units whose registration claimed its ID; hand on each event claimed now;
+        record the repeats read at a new offset; send back the refusals recorded now; publish.
+        Metrics are counted once the transaction has committed.
+        """
         verdicts = await self.classify(records)
         accepted = [v for v in verdicts if isinstance(v, _Accepted)]
-        refused = [v for v in verdicts if isinstance(v, _Rejected)]
-        report = BatchReport()
+        refused = [v for v in verdicts if isinstance(v, _Refused)]
+        tally = _Tally()
         async with self.engine.begin() as conn:
-            new_ids: set[str] = set()
-            if accepted:
-                rows = [
-                    {
-                        "event_id": a.event["event_id"].lower(),
-                        "root": a.root,
-                        "event_type": a.event["event_type"],
-                        "topic": a.record.topic,
-                        "partition": a.record.partition,
-                        "offset": a.record.offset,
-                    }
-                    for a in accepted
-                ]
-                stmt = insert_ignore(self.engine, tables.events).returning(tables.events.c.event_id)
-                new_ids = set((await conn.execute(stmt, rows)).scalars().all())
-            new_rejections: set[tuple[str, int, int]] = set()
-            if refused:
-                rows = [
-                    {
-                        "topic": r.record.topic,
-                        "partition": r.record.partition,
-                        "offset": r.record.offset,
-                        "root": r.root,
-                        "code": r.code,
-                        "detail": r.detail[:500],
-                    }
-                    for r in refused
-                ]
-                stmt = insert_ignore(self.engine, tables.rejections).returning(
-                    tables.rejections.c.topic,
-                    tables.rejections.c.partition,
-                    tables.rejections.c.offset,
-                )
-                new_rejections = {tuple(r) for r in (await conn.execute(stmt, rows)).all()}
-            registrations = [
-                {
-                    "code": a.event["agency_code"],
-                    "root": a.root,
-                    "parent_code": a.event["data"].get("parent_code"),
-                }
-                for a in accepted
-                if a.event["event_type"] == "agency.registered"
-                and a.event["event_id"].lower() in new_ids
-            ]
-            if registrations:
-                stmt = insert_ignore(self.engine, tables.units)
-                await conn.execute(stmt, registrations)
-
-            outgoing: list[Outgoing] = []
-            counted: Counter[tuple[str, str, str]] = Counter()
-            handed_on: set[str] = set()
-            repeats: list[_Accepted] = []
-            for item in accepted:
-                event_id = item.event["event_id"].lower()
-                if event_id in new_ids and event_id not in handed_on:
-                    handed_on.add(event_id)
-                    outgoing.append(self._fact_message(item))
-                    counted[("accepted", item.root, item.event["event_type"])] += 1
-                    report.accepted += 1
-                else:
-                    repeats.append(item)
-            for item in await self._new_repeats(conn, repeats):
-                counted[("duplicate", item.root, "")] += 1
-                report.duplicates += 1
-            for rej in refused:
-                coords = (rej.record.topic, rej.record.partition, rej.record.offset)
-                if coords in new_rejections:
-                    outgoing.append(self._rejection_message(rej))
-                    counted[("rejected", rej.root, rej.code)] += 1
-                    report.rejected[rej.code] = report.rejected.get(rej.code, 0) + 1
+            new_ids = await self._claim_events(conn, accepted)
+            new_refusals = await self._record_refusals(conn, refused)
+            await self._register_units(conn, accepted, new_ids)
+            outgoing, repeats = self._hand_on(accepted, new_ids, tally)
+            await self._count_duplicates(conn, repeats, tally)
+            outgoing += self._send_back(refused, new_refusals, tally)
             await self.publish(outgoing)
         # Counted only once the batch is committed, so a retried batch is not counted twice.
+        self._count(tally.counted)
+        return tally.report
+
+    async def _claim_events(self, conn: AsyncConnection, accepted: Sequence[_Accepted]) -> set[str]:
+        """Claim the accepted events' IDs; returns those this batch claimed first."""
+        if not accepted:
+            return set()
+        rows = [
+            {
+                "event_id": a.event["event_id"].lower(),
+                "root": a.root,
+                "event_type": a.event["event_type"],
+                "topic": a.record.topic,
+                "partition": a.record.partition,
+                "offset": a.record.offset,
+            }
+            for a in accepted
+        ]
+        stmt = insert_ignore(self.engine, tables.events).returning(tables.events.c.event_id)
+        return set((await conn.execute(stmt, rows)).scalars().all())
+
+    async def _record_refusals(
+        self, conn: AsyncConnection, refused: Sequence[_Refused]
+    ) -> set[tuple[str, int, int]]:
+        """Record each refusal by its offset; returns the offsets recorded for the first time."""
+        if not refused:
+            return set()
+        rows = [
+            {
+                "topic": r.record.topic,
+                "partition": r.record.partition,
+                "offset": r.record.offset,
+                "root": r.root,
+                "code": r.reason.code,
+                "detail": r.reason.detail[:MAX_DETAIL_CHARS],
+            }
+            for r in refused
+        ]
+        stmt = insert_ignore(self.engine, tables.rejections).returning(
+            tables.rejections.c.topic,
+            tables.rejections.c.partition,
+            tables.rejections.c.offset,
+        )
+        return {tuple(r) for r in (await conn.execute(stmt, rows)).all()}
+
+    async def _register_units(
+        self, conn: AsyncConnection, accepted: Sequence[_Accepted], new_ids: set[str]
+    ) -> None:
+        """Record the units registered by events this batch claimed first."""
+        registrations = [
+            {
+                "code": a.event["agency_code"],
+                "root": a.root,
+                "parent_code": a.event["data"].get("parent_code"),
+            }
+            for a in accepted
+            if a.event["event_type"] == "agency.registered"
+            and a.event["event_id"].lower() in new_ids
+        ]
+        if registrations:
+            await conn.execute(insert_ignore(self.engine, tables.units), registrations)
+
+    def _hand_on(
+        self, accepted: Sequence[_Accepted], new_ids: set[str], tally: _Tally
+    ) -> tuple[list[Outgoing], list[_Accepted]]:
+        """The facts of the events claimed now (once per ID), and the rest: the repeats."""
+        outgoing: list[Outgoing] = []
+        repeats: list[_Accepted] = []
+        handed_on: set[str] = set()
+        counted, report = tally.counted, tally.report
+        for item in accepted:
+            event_id = item.event["event_id"].lower()
+            if event_id in new_ids and event_id not in handed_on:
+                handed_on.add(event_id)
+                outgoing.append(self._fact_message(item))
+                counted[("accepted", item.root, item.event["event_type"])] += 1
+                report.accepted += 1
+            else:
+                repeats.append(item)
+        return outgoing, repeats
+
+    async def _count_duplicates(
+        self, conn: AsyncConnection, repeats: Sequence[_Accepted], tally: _Tally
+    ) -> None:
+        """Count each repeat read at an offset never seen before as a duplicate."""
+        for item in await self._new_repeats(conn, repeats):
+            tally.counted[("duplicate", item.root, "")] += 1
+            tally.report.duplicates += 1
+
+    def _send_back(
+        self, refused: Sequence[_Refused], new_refusals: set[tuple[str, int, int]], tally: _Tally
+    ) -> list[Outgoing]:
+        """The rejection messages of the refusals recorded now (a redelivery sends none)."""
+        outgoing: list[Outgoing] = []
+        counted, rejected = tally.counted, tally.report.rejected
+        for item in refused:
+            rec, code = item.record, item.reason.code
+            if (rec.topic, rec.partition, rec.offset) in new_refusals:
+                outgoing.append(self._rejection_message(item))
+                counted[("rejected", item.root, code)] += 1
+                rejected[code] = rejected.get(code, 0) + 1
+        return outgoing
+
+    def _count(self, counted: Counter[tuple[str, str, str]]) -> None:
+        """Add a committed batch to the metrics."""
         # One increment per label set: prometheus' labels() is slow enough to matter per event.
         for (kind, root, label), n in counted.items():
             if kind == "accepted":
@@ -329,4 +370,3 @@ class IngestProcessor:
                 self.metrics.rejected.labels(root, label).inc(n)
             else:
                 self.metrics.duplicates.labels(root).inc(n)
-        return report

@@ -41,7 +41,7 @@ class Processed:
     sha256: str
     size: int
     pages: tuple[PageInfo, ...]
-    phash: int | None
+    dhash: int | None  # 64-bit difference hash of the first page (images only)
     archival_pdf: bytes | None
     thumbnail_webp: bytes | None
     pdf_signed: bool | None

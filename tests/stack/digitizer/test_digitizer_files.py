@@ -195,15 +195,15 @@ def test_each_file_type_is_stored_with_its_objects_and_row(
         )
         if good.kind == "pdf":
             # A PDF is kept as it came: no rendition, no thumbnail, no image hash.
-            assert row["phash"] is None
+            assert row["dhash"] is None
             assert bool(row["pdf_signed"]) is True
             assert outcome["pdf_signed"] is True
             assert f"{key}.pdf" not in dstack.archive_keys()
             assert sub["result_code"] == good.event["data"]["result_code"]
             continue
         assert sub["component_code"] == "TP1"
-        assert len(row["phash"]) == 16, name
-        assert row["phash"] == outcome["phash"], name
+        assert len(row["dhash"]) == 16, name
+        assert row["dhash"] == outcome["phash"], name
         assert json.loads(row["page_dpi"]) == [good.min_dpi] * good.pages, name
         rendition = archive.get_object("archive", f"{key}.pdf").read()
         assert len(PdfReader(io.BytesIO(rendition)).pages) == good.pages, name

@@ -12,8 +12,8 @@ def test_baseline_hash_agrees_with_the_fast_path() -> None:
         data = samples.a4_page(seed, jitter=seed)
         fast = process_file(data, "image/jpeg", build_archival_pdf=False)
         assert isinstance(fast, Processed)
-        assert fast.phash is not None
-        assert hamming(naive_baseline(data), fast.phash) <= 6
+        assert fast.dhash is not None
+        assert hamming(naive_baseline(data), fast.dhash) <= 6
 
 
 def test_baseline_turns_the_page_upright() -> None:

@@ -37,7 +37,7 @@ def test_jpeg_page() -> None:
     assert result.sha256 == hashlib.sha256(data).hexdigest()
     assert result.size == len(data)
     assert result.pages == (A4_200,)
-    assert result.phash is not None
+    assert result.dhash is not None
     assert result.pdf_signed is None
     assert result.pdf_encrypted is False
     assert result.thumbnail_webp is not None
@@ -60,9 +60,9 @@ def test_exif_rotated_page_comes_back_upright() -> None:
     for orientation in (3, 6, 8):
         turned = _processed(samples.a4_page(3, rotate_exif=orientation), "image/jpeg")
         assert turned.pages == (A4_200,)
-        assert upright.phash is not None
-        assert turned.phash is not None
-        assert hamming(turned.phash, upright.phash) <= 4
+        assert upright.dhash is not None
+        assert turned.dhash is not None
+        assert hamming(turned.dhash, upright.dhash) <= 4
 
 
 def test_dpi_is_recorded() -> None:
@@ -82,9 +82,9 @@ def test_png_page(mode: samples.PageMode) -> None:
 def test_png_hash_matches_the_jpeg_of_the_same_page() -> None:
     png = _processed(samples.png_page(6), "image/png")
     jpeg = _processed(samples.a4_page(6), "image/jpeg")
-    assert png.phash is not None
-    assert jpeg.phash is not None
-    assert hamming(png.phash, jpeg.phash) <= 4
+    assert png.dhash is not None
+    assert jpeg.dhash is not None
+    assert hamming(png.dhash, jpeg.dhash) <= 4
 
 
 def test_multi_page_tiff() -> None:
@@ -105,7 +105,7 @@ def test_pdf(signed: bool, expected: bool) -> None:
     result = _processed(samples.pdf_doc(2, signed=signed), "application/pdf")
     assert result.kind == "pdf"
     assert result.pages == (PageInfo(595, 842, None, False),) * 2
-    assert (result.phash, result.archival_pdf, result.thumbnail_webp) == (None, None, None)
+    assert (result.dhash, result.archival_pdf, result.thumbnail_webp) == (None, None, None)
     assert result.pdf_signed is expected
     assert result.pdf_encrypted is False
 
