@@ -21,7 +21,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from . import keys as dossier_keys
 from . import tables as t
 from .keys import DossierKey
-from .origins import REUSE_ORIGINS
+from .vocabulary import REUSE_ORIGINS
 
 DayKey = tuple[str, str, date]  # root, agency, day
 ProcedureDayKey = tuple[str, str, str, date]  # root, agency, procedure, day

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from . import keys as dossier_keys
 from . import tables as t
 from .keys import DossierKey
-from .origins import COMPLETED_STATUSES, FILE_ORIGINS, RESULT_SOURCED, REUSE_ORIGINS
+from .vocabulary import COMPLETED_STATUSES, FILE_ORIGINS, RESULT_SOURCED, REUSE_ORIGINS
 
 
 def _verified(c: Any) -> Any:

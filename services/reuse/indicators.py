@@ -17,13 +17,14 @@ from . import tables as t
 from .arithmetic import MAX_TOTAL, ratio, score, total_ratio
 from .natural import natural_sorted
 from .units import UnitTree
+from .vocabulary import POLICIES, IndicatorCode
 
 
 @dataclass(frozen=True)
 class MetricSpec:
     """A portal indicator: its code, maximum score and the share that earns full marks."""
 
-    code: str
+    code: IndicatorCode
     max_score: int
     full: Fraction
 
@@ -41,11 +42,6 @@ METRICS = (
 
 class UnknownUnit(LookupError):
     """The unit is neither registered nor seen in any event."""
-
-
-POLICIES = t.POLICIES
-"""Denominator policies: every dossier received in the period (the portal's practice), only
-those completed (status 9 or 10), or only those whose procedure requires a result document."""
 
 
 def _num(value: Decimal | None) -> float | None:

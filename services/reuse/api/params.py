@@ -10,22 +10,13 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
 
+from ..vocabulary import Policy
+
 # CONTRACT.md: agency_code is ^[A-Z0-9][A-Z0-9.-]{0,31}$.
 UNIT_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.-]{0,31}$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_LIMIT = 1000
 MAX_OFFSET = 1_000_000_000
-
-Policy = Literal["received", "completed", "result_required"]
-IndicatorCode = Literal[
-    "ORIGINAL_RESULT_AVAILABLE",
-    "SO_HOA_GIAY_TO_GIAI_QUYET",
-    "REUSED_DIGITIZED_DATA",
-    "SYNCED_WITH_DVCQG_PERSONAL_STORAGE",
-    "CITIZEN_DATA_CONNECTED_DOSSIER",
-    "CITIZEN_DATA_CONNECTED_FORMALITY",
-    "ELECTRONIC_CERTIFIED_COPY",
-]
 
 DenominatorParam = Annotated[
     Policy | None,

@@ -16,12 +16,12 @@ from ..csvreport import indicators_csv
 from ..indicators import IndicatorReader, UnknownUnit
 from ..tokens import Role
 from ..units import UnitTree
+from ..vocabulary import IndicatorCode
 from .auth import authenticator, require_read
 from .models import Explanation, Indicators, MissedReusePage, Problem, ReusePage
 from .params import (
     BreakdownParam,
     DenominatorParam,
-    IndicatorCode,
     LimitParam,
     OffsetParam,
     Period,
