@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
 
 from ..vocabulary import Policy
@@ -41,8 +41,9 @@ OffsetParam = Annotated[
 
 
 @dataclass(frozen=True)
-class Period:
-    """A unit and an inclusive period of local receipt dates."""
+class UnitPeriod:
+    """The checked `unit`, `from` and `to` parameters: a unit and an inclusive period of local
+    receipt dates (evidence.Scope is the same once the unit's tree is known)."""
 
     unit: str
     start: date
@@ -66,7 +67,7 @@ def _parse_date(name: str, value: str, errors: list[dict[str, Any]]) -> date | N
         return None
 
 
-def period(
+def unit_period(
     unit: Annotated[
         str,
         Query(
@@ -92,7 +93,7 @@ def period(
             examples=["2026-09-30", "9999-12-31", "0001-01-01"],
         ),
     ],
-) -> Period:
+) -> UnitPeriod:
     """The `unit`, `from` and `to` parameters, checked together."""
     errors: list[dict[str, Any]] = []
     if not UNIT_PATTERN.fullmatch(unit):
@@ -111,4 +112,8 @@ def period(
     if errors:
         raise RequestValidationError(errors)
     assert first is not None and last is not None  # noqa: PT018 - narrowed by the errors check
-    return Period(unit, first, last)
+    return UnitPeriod(unit, first, last)
+
+
+UnitPeriodParam = Annotated[UnitPeriod, Depends(unit_period)]
+"""The `unit`, `from` and `to` parameters of an endpoint, as one checked UnitPeriod."""

@@ -24,9 +24,9 @@ from .params import (
     DenominatorParam,
     LimitParam,
     OffsetParam,
-    Period,
-    period,
 )
+from .params import UnitPeriod as Period
+from .params import unit_period as period
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No token, or an invalid or revoked one."},
