@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from services.reuse.vocabulary import Policy
+
 from .commands import db as db_commands
 from .commands import token
 from .commands.rebuild import rebuild
@@ -214,14 +216,6 @@ def simulate(
     console.print(f"published {len(scenario.events)} messages; ground truth in {out_dir}/")
 
 
-class Denominator(StrEnum):
-    """Denominator policies (INDICATORS.md)."""
-
-    received = "received"
-    completed = "completed"
-    result_required = "result_required"
-
-
 def _read(
     unit: str,
     period: tuple[date, date],
@@ -263,7 +257,7 @@ def indicators(
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     var_dir: Annotated[Path | None, typer.Option(help="Data folder (default var/).")] = None,
     denominator: Annotated[
-        Denominator | None,
+        Policy | None,
         typer.Option(
             help="Dossiers counted in the denominators: all received (the portal's practice; "
             "default, or TRACKER_DENOMINATOR_POLICY), completed only, or only those whose "
@@ -280,9 +274,8 @@ def indicators(
     from services.reuse.settings import ReuseSettings
 
     period = _period(start, end)
-    policy = None if denominator is None else denominator.value
     try:
-        result, summary = _read(unit, period, breakdown is Breakdown.children, var_dir, policy)
+        result, summary = _read(unit, period, breakdown is Breakdown.children, var_dir, denominator)
     except UnknownUnit:
         err.print(f"[red]unknown unit {unit!r}[/red]: not registered and seen in no event")
         raise typer.Exit(2) from None

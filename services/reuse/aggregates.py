@@ -20,9 +20,9 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from . import keys as dossier_keys
 from . import tables as t
-from .origins import REUSE_ORIGINS
+from .keys import DossierKey
+from .vocabulary import REUSE_ORIGINS
 
-DossierKey = tuple[str, str]
 DayKey = tuple[str, str, date]  # root, agency, day
 ProcedureDayKey = tuple[str, str, str, date]  # root, agency, procedure, day
 
@@ -63,7 +63,7 @@ def _snapshot_query() -> Any:
 async def snapshot(conn: AsyncConnection, keys: Iterable[DossierKey]) -> list[Any]:
     """The contribution-relevant columns of these dossiers as they are now."""
     rows: list[Any] = []
-    for root, codes in dossier_keys.chunks(keys):
+    for root, codes in dossier_keys.grouped(keys):
         stmt = _snapshot_query().where(dossier_keys.of(t.dossiers, root, codes))
         rows.extend((await conn.execute(stmt)).all())
     return rows

@@ -19,22 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from . import tables as t
 from .natural import natural_key, natural_sorted
 from .units import UnitTree
-
-# INDICATORS.md: the origins that count as reuse, and those that bring a file with them.
-REUSE_ORIGINS = ("reused_component", "reused_result", "personal_warehouse", "national_db")
-FILE_ORIGINS = ("uploaded", "reused_component", "reused_result", "personal_warehouse")
-
-DOSSIER_INDICATORS = (
-    "ORIGINAL_RESULT_AVAILABLE",
-    "SO_HOA_GIAY_TO_GIAI_QUYET",
-    "REUSED_DIGITIZED_DATA",
-    "SYNCED_WITH_DVCQG_PERSONAL_STORAGE",
-    "CITIZEN_DATA_CONNECTED_DOSSIER",
+from .vocabulary import (
+    DOSSIER_INDICATORS,
+    FILE_ORIGINS,
+    INDICATOR_CODES,
+    POLICIES,
+    PROCEDURE_INDICATOR,
+    REUSE_ORIGINS,
+    UNIT_INDICATOR,
 )
-PROCEDURE_INDICATOR = "CITIZEN_DATA_CONNECTED_FORMALITY"
-UNIT_INDICATOR = "ELECTRONIC_CERTIFIED_COPY"
-INDICATOR_CODES = (*DOSSIER_INDICATORS, PROCEDURE_INDICATOR, UNIT_INDICATOR)
-POLICIES = ("received", "completed", "result_required")
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import keys as dossier_keys
 from . import tables as t
-from .origins import COMPLETED_STATUSES, FILE_ORIGINS, RESULT_SOURCED, REUSE_ORIGINS
-
-DossierKey = tuple[str, str]
+from .keys import DossierKey
+from .vocabulary import COMPLETED_STATUSES, FILE_ORIGINS, RESULT_SOURCED, REUSE_ORIGINS
 
 
 def _verified(c: Any) -> Any:
@@ -112,7 +111,7 @@ async def recompute(conn: AsyncConnection, keys: Iterable[DossierKey]) -> None:
     same_st = and_(st.c.root == d.c.root, st.c.dossier_code == d.c.dossier_code)
     status = select(st.c.status).where(same_st).scalar_subquery()
     changed_at = select(st.c.changed_at).where(same_st).scalar_subquery()
-    for root, codes in dossier_keys.chunks(keys):
+    for root, codes in dossier_keys.grouped(keys):
         await conn.execute(
             update(c)
             .where(dossier_keys.of(c, root, codes), c.c.origin.in_(REUSE_ORIGINS))

@@ -40,7 +40,7 @@ UNIT_LABELS = ["root", "unit", "period"]
 
 
 @dataclass(frozen=True)
-class Period:
+class ReportingPeriod:
     """A named reporting period over received dates [start, end]."""
 
     name: str
@@ -48,11 +48,11 @@ class Period:
     end: date
 
 
-def current_periods(today: date) -> list[Period]:
+def current_periods(today: date) -> list[ReportingPeriod]:
     """The month and the year to date that contain `today`."""
     return [
-        Period("month", today.replace(day=1), today),
-        Period("year", date(today.year, 1, 1), today),
+        ReportingPeriod("month", today.replace(day=1), today),
+        ReportingPeriod("year", date(today.year, 1, 1), today),
     ]
 
 
@@ -192,7 +192,7 @@ class GaugeReader:
         async with self.engine.connect() as conn:
             return sorted(str(r) for r in (await conn.execute(stmt)).scalars().all())
 
-    async def read(self, root: str, period: Period) -> RootSnapshot:
+    async def read(self, root: str, period: ReportingPeriod) -> RootSnapshot:
         """Indicators and counts of every unit of the root over the period."""
         found = await self.reader.period(root, period.start, period.end, self.policy)
         indicators: dict[str, dict[str, Any]] = {}

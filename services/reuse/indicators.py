@@ -17,13 +17,14 @@ from . import tables as t
 from .arithmetic import MAX_TOTAL, ratio, score, total_ratio
 from .natural import natural_sorted
 from .units import UnitTree
+from .vocabulary import POLICIES, IndicatorCode
 
 
 @dataclass(frozen=True)
 class MetricSpec:
     """A portal indicator: its code, maximum score and the share that earns full marks."""
 
-    code: str
+    code: IndicatorCode
     max_score: int
     full: Fraction
 
@@ -41,11 +42,6 @@ METRICS = (
 
 class UnknownUnit(LookupError):
     """The unit is neither registered nor seen in any event."""
-
-
-POLICIES = t.POLICIES
-"""Denominator policies: every dossier received in the period (the portal's practice), only
-those completed (status 9 or 10), or only those whose procedure requires a result document."""
 
 
 def _num(value: Decimal | None) -> float | None:
@@ -105,8 +101,8 @@ def _previous_month_end(day: date) -> date | None:
 
 
 @dataclass
-class Period:
-    """What the indicators of one root over one period are computed from."""
+class PeriodCounts:
+    """The counts of one root over one period that its indicators are computed from."""
 
     tree: UnitTree
     start: date
@@ -222,7 +218,7 @@ class IndicatorReader:
             codes = list(seen.scalars())  # in no particular order: the tree does not need one
         return UnitTree.build(root, registered, codes)
 
-    async def period(self, root: str, start: date, end: date, policy: str) -> Period:
+    async def period(self, root: str, start: date, end: date, policy: str) -> PeriodCounts:
         """Read a root's aggregates over [start, end] under a denominator policy."""
         if policy not in POLICIES:
             raise ValueError(f"unknown denominator policy {policy!r}; one of {POLICIES}")
@@ -275,7 +271,7 @@ class IndicatorReader:
             citizen: dict[str, set[str]] = defaultdict(set)
             for unit, proc in await conn.execute(citizen_q):
                 citizen[unit].add(proc)
-        return Period(tree, start, end, sums, connected, citizen)
+        return PeriodCounts(tree, start, end, sums, connected, citizen)
 
     async def root_of(self, unit: str) -> str:
         """The root whose tree holds a unit: its registration's, else its code prefix (a unit
@@ -287,7 +283,7 @@ class IndicatorReader:
             ).scalar_one_or_none()
         return found if found is not None else unit.split(".", 1)[0]
 
-    async def _period_for(self, unit: str, start: date, end: date, policy: str) -> Period:
+    async def _period_for(self, unit: str, start: date, end: date, policy: str) -> PeriodCounts:
         period = await self.period(await self.root_of(unit), start, end, policy)
         if not period.tree.contains(unit):
             raise UnknownUnit(unit)

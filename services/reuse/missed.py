@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.timeutil import parse_rfc3339
 
 from . import tables as t
+from .keys import chunks
 
-CHUNK = 400
 DEFAULT_MAX_DISTANCE = 6
 """Rescans of one sheet measured 0-5 bits apart; two different papers, 8 or more."""
 
@@ -122,7 +122,7 @@ async def stored_files(
     """Every stored file of these applicants' dossiers in `root`, by applicant."""
     s, d = t.scans, t.dossiers
     out: dict[str, list[StoredFile]] = defaultdict(list)
-    for i in range(0, len(applicants), CHUNK):
+    for part in chunks(applicants):
         rows = await conn.execute(
             select(
                 d.c.applicant_hash,
@@ -138,7 +138,7 @@ async def stored_files(
             .join(d, (d.c.root == s.c.root) & (d.c.dossier_code == s.c.dossier_code))
             .where(
                 d.c.root == root,
-                d.c.applicant_hash.in_(applicants[i : i + CHUNK]),
+                d.c.applicant_hash.in_(part),
                 s.c.stored.is_(True),
             )
         )
@@ -159,7 +159,7 @@ async def declared_components(
     """
     c, d, s = t.components, t.dossiers, t.scans
     out: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
-    for i in range(0, len(applicants), CHUNK):
+    for part in chunks(applicants):
         rows = await conn.execute(
             select(d.c.applicant_hash, c.c.root, c.c.dossier_code, c.c.component_code)
             .distinct()
@@ -173,7 +173,7 @@ async def declared_components(
             )
             .where(
                 d.c.root == root,
-                d.c.applicant_hash.in_(applicants[i : i + CHUNK]),
+                d.c.applicant_hash.in_(part),
                 s.c.target_kind == "component",
                 s.c.stored.is_(True),
             )
@@ -195,9 +195,9 @@ async def refresh_applicants(
     if not chosen:
         return set()
     old: Counter[tuple[str, str]] = Counter()
-    for i in range(0, len(chosen), CHUNK):
+    for part in chunks(chosen):
         stmt = select(m.c.root, m.c.dossier_code).where(
-            m.c.root == root, m.c.applicant_hash.in_(chosen[i : i + CHUNK])
+            m.c.root == root, m.c.applicant_hash.in_(part)
         )
         old.update((root, code) for root, code in await conn.execute(stmt))
     files = await stored_files(conn, root, chosen)
@@ -227,10 +227,8 @@ async def refresh_applicants(
                     "distance": x.distance,
                 }
             )
-    for i in range(0, len(chosen), CHUNK):
-        await conn.execute(
-            delete(m).where(m.c.root == root, m.c.applicant_hash.in_(chosen[i : i + CHUNK]))
-        )
+    for part in chunks(chosen):
+        await conn.execute(delete(m).where(m.c.root == root, m.c.applicant_hash.in_(part)))
     if rows:
         await conn.execute(m.insert(), rows)
     new: Counter[tuple[str, str]] = Counter((str(r["root"]), str(r["dossier_code"])) for r in rows)

@@ -25,10 +25,9 @@ from services.common.timeutil import local_date
 from . import aggregates, flags, missed, requirement
 from . import keys as dossier_keys
 from . import tables as t
+from .keys import DossierKey, chunks
 from .precedence import later, newer
 
-DossierKey = tuple[str, str]
-CHUNK = 400
 WRITER_LOCK = 0x72657573  # PostgreSQL advisory lock namespace ("reus") of the projection's writers
 FILE_EVENTS = ("component.scanned", "result.issued", "result.scanned")
 RESULT_EVENTS = ("result.issued", "result.scanned", "result.pushed_to_warehouse")
@@ -84,7 +83,7 @@ class Projection:
             # the writes above touched none of their contribution columns, so their snapshot
             # taken now is still the one from before the batch.
             recounted: set[DossierKey] = set()
-            for root, hashes in dossier_keys.chunks(applicants):
+            for root, hashes in dossier_keys.grouped(applicants):
                 recounted |= await missed.refresh_applicants(conn, root, hashes, self.max_distance)
             extra = recounted - keys
             before += await aggregates.snapshot(conn, extra)
@@ -128,24 +127,14 @@ class Projection:
         )
         await self._named_by_intakes(conn, intakes, named_results, named_documents)
         queries: list[Any] = []
-        for root, codes in named_dossiers.items():
-            queries += _in_chunks(
-                select(c.c.root, c.c.dossier_code).where(c.c.root == root),
-                c.c.source_dossier_code,
-                codes,
-            )
-        for root, codes in named_results.items():
-            queries += _in_chunks(
-                select(c.c.root, c.c.dossier_code).where(c.c.root == root),
-                c.c.source_result_code,
-                codes,
-            )
-        for root, codes in named_documents.items():
-            queries += _in_chunks(
-                select(c.c.root, c.c.dossier_code).where(c.c.root == root),
-                c.c.source_document_code,
-                codes,
-            )
+        for column, named in (
+            (c.c.source_dossier_code, named_dossiers),
+            (c.c.source_result_code, named_results),
+            (c.c.source_document_code, named_documents),
+        ):
+            for root, codes in named.items():
+                claims = select(c.c.root, c.c.dossier_code).where(c.c.root == root)
+                queries += [claims.where(column.in_(part)) for part in chunks(sorted(codes))]
         for stmt in queries:
             keys.update((r, k) for r, k in await conn.execute(stmt))
         return keys
@@ -160,7 +149,7 @@ class Projection:
         """Results and stored files of dossiers an intake (or correction) places in a unit:
         claims naming them take that unit as their source's, whichever arrived first."""
         r, s = t.results, t.scans
-        for root, codes in dossier_keys.chunks(intakes):
+        for root, codes in dossier_keys.grouped(intakes):
             for found_root, code in await conn.execute(
                 select(r.c.root, r.c.result_code).where(dossier_keys.of(r, root, codes))
             ):
@@ -194,7 +183,7 @@ class Projection:
             (f["root"], str(f["dossier_code"])) for f in facts if f["event_type"] in declaring
         }
         scanned_before: set[DossierKey] = set()
-        for root, codes in dossier_keys.chunks(intake_keys):
+        for root, codes in dossier_keys.grouped(intake_keys):
             stmt = (
                 select(s.c.root, s.c.dossier_code)
                 .where(dossier_keys.of(s, root, codes), s.c.stored.is_(True))
@@ -207,7 +196,7 @@ class Projection:
             if (h := f["data"]["applicant"].get("id_hash"))
             and ((f["root"], f["dossier_code"]) in scanned_before | with_files)
         }
-        for root, codes in dossier_keys.chunks(with_files | scanned_before):
+        for root, codes in dossier_keys.grouped(with_files | scanned_before):
             stmt = select(d.c.root, d.c.applicant_hash).where(
                 dossier_keys.of(d, root, codes), d.c.applicant_hash.is_not(None)
             )
@@ -279,7 +268,7 @@ class Projection:
                 f["occurred_at"], f["event_id"], held["occurred_at"], held["event_id"]
             ):
                 latest[key] = f
-        for agency, procedures in dossier_keys.chunks(latest):
+        for agency, procedures in dossier_keys.grouped(latest):
             stmt = select(
                 a.c.agency_code, a.c.procedure_code, a.c.assigned_at, a.c.assigned_event_id
             ).where(a.c.agency_code == agency, a.c.procedure_code.in_(procedures))
@@ -330,7 +319,7 @@ class Projection:
         d = t.dossiers
         keys = {(f["root"], str(f["dossier_code"])) for f in facts}
         current: dict[DossierKey, tuple[str, str]] = {}
-        for root, codes in dossier_keys.chunks(keys):
+        for root, codes in dossier_keys.grouped(keys):
             stmt = select(
                 d.c.root, d.c.dossier_code, d.c.intake_occurred_at, d.c.intake_event_id
             ).where(dossier_keys.of(d, root, codes))
@@ -370,7 +359,7 @@ class Projection:
             await conn.execute(stmt, updates)
         # A correction replaces the intake components; supplements stay.
         c = t.components
-        for root, codes in dossier_keys.chunks(winners):
+        for root, codes in dossier_keys.grouped(winners):
             await conn.execute(
                 delete(c).where(dossier_keys.of(c, root, codes), c.c.intake.is_(True))
             )
@@ -455,7 +444,7 @@ class Projection:
                 held["event_id"],
             ):
                 latest[key] = fact
-        for root, codes in dossier_keys.chunks(latest):
+        for root, codes in dossier_keys.grouped(latest):
             stmt = select(st.c.root, st.c.dossier_code, st.c.changed_at, st.c.event_id).where(
                 dossier_keys.of(st, root, codes)
             )
@@ -617,12 +606,6 @@ async def _lock_roots(conn: AsyncConnection, roots: set[str]) -> None:
             text("SELECT pg_advisory_xact_lock(:space, hashtext(:root))"),
             {"space": WRITER_LOCK, "root": root},
         )
-
-
-def _in_chunks(query: Any, column: Any, values: set[str]) -> list[Any]:
-    """`query` restricted to `column IN values`, one statement per chunk of values."""
-    ordered = sorted(values)
-    return [query.where(column.in_(ordered[i : i + CHUNK])) for i in range(0, len(ordered), CHUNK)]
 
 
 def _intake_row(fact: Fact) -> dict[str, Any]:

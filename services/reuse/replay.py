@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from schemas.internal import Fact
 
 from . import tables as t
+from .keys import chunks
 from .projection import Projection
 
 # Tables with a `root` column that are not derived from facts, so a rebuild keeps them.
 NOT_PROJECTION = frozenset({"reuse_tokens"})
-_CHUNK = 500
 
 
 def projection_tables() -> list[str]:
@@ -69,9 +69,8 @@ class Replayer:
             return
         self.seen.update(fresh)
         async with self.engine.begin() as conn:
-            for i in range(0, len(fresh), _CHUNK):
-                chunk = fresh[i : i + _CHUNK]
-                await conn.execute(delete(t.events).where(t.events.c.event_id.in_(chunk)))
+            for part in chunks(fresh):
+                await conn.execute(delete(t.events).where(t.events.c.event_id.in_(part)))
 
     @property
     def duplicates(self) -> int:

@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from schemas.internal import Fact
 
 from . import tables as t
+from .keys import DossierKey
 from .precedence import newer
 
-DossierKey = tuple[str, str]
 Flags = dict[str, dict[str, bool]]  # procedure -> unit -> result_document_required
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field
 
 from services.common.settings import CommonSettings
+
+from .vocabulary import Policy
 
 
 class ReuseSettings(CommonSettings):
@@ -27,7 +28,7 @@ class ReuseSettings(CommonSettings):
         description="Largest Hamming distance (bits of 64) between the perceptual hashes of two "
         "scans taken as the same paper scanned again; 0 keeps only byte-identical files.",
     )
-    denominator_policy: Literal["received", "completed", "result_required"] = Field(
+    denominator_policy: Policy = Field(
         default="received",
         description="Which dossiers of the period form the denominators: all received (the "
         "portal's practice), only completed ones, or only those needing a result document.",

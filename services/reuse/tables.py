@@ -13,6 +13,8 @@ from sqlalchemy import (
     Table,
 )
 
+from .vocabulary import POLICIES
+
 metadata = MetaData()
 
 events = Table(
@@ -197,7 +199,6 @@ DAILY_COUNTS = (
     "reuse_components",
     "verified_components",
 )
-POLICIES = ("received", "completed", "result_required")
 
 
 def _count_columns() -> list[Column[int]]:

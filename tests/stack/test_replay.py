@@ -31,7 +31,8 @@ from reuse_tracker.system import progress, scrape
 from services.common.db import make_engine
 from services.ingest import tables as ingest_tables
 from services.reuse.archiver import EventArchive, decode_object, root_prefix
-from services.reuse.indicators import POLICIES, IndicatorReader
+from services.reuse.indicators import IndicatorReader
+from services.reuse.vocabulary import POLICIES
 from tests.stack.conftest import RunningSystem, _pg, _pg_database
 
 pytestmark = pytest.mark.stack

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..vocabulary import ReuseOrigin
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
@@ -52,7 +54,7 @@ class ReuseEdge(_Model):
     procedure_code: str = Field(description="The reusing dossier's procedure (MaTTHC).")
     received_at: str = Field(description="When the reusing dossier was received (RFC 3339).")
     component_code: str = Field(description="The reused component.")
-    origin: Literal["reused_component", "reused_result", "personal_warehouse", "national_db"]
+    origin: ReuseOrigin
     source_document_code: str | None = Field(description="The digitized document named.")
     source_result_code: str | None = Field(description="The earlier result named (MaGiayToKetQua).")
     source_dossier_code: str | None = Field(description="The earlier dossier named.")

@@ -7,25 +7,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
+
+from ..vocabulary import Policy
 
 # CONTRACT.md: agency_code is ^[A-Z0-9][A-Z0-9.-]{0,31}$.
 UNIT_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.-]{0,31}$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_LIMIT = 1000
 MAX_OFFSET = 1_000_000_000
-
-Policy = Literal["received", "completed", "result_required"]
-IndicatorCode = Literal[
-    "ORIGINAL_RESULT_AVAILABLE",
-    "SO_HOA_GIAY_TO_GIAI_QUYET",
-    "REUSED_DIGITIZED_DATA",
-    "SYNCED_WITH_DVCQG_PERSONAL_STORAGE",
-    "CITIZEN_DATA_CONNECTED_DOSSIER",
-    "CITIZEN_DATA_CONNECTED_FORMALITY",
-    "ELECTRONIC_CERTIFIED_COPY",
-]
 
 DenominatorParam = Annotated[
     Policy | None,
@@ -50,8 +41,9 @@ OffsetParam = Annotated[
 
 
 @dataclass(frozen=True)
-class Period:
-    """A unit and an inclusive period of local receipt dates."""
+class UnitPeriod:
+    """The checked `unit`, `from` and `to` parameters: a unit and an inclusive period of local
+    receipt dates (evidence.Scope is the same once the unit's tree is known)."""
 
     unit: str
     start: date
@@ -75,7 +67,7 @@ def _parse_date(name: str, value: str, errors: list[dict[str, Any]]) -> date | N
         return None
 
 
-def period(
+def unit_period(
     unit: Annotated[
         str,
         Query(
@@ -101,7 +93,7 @@ def period(
             examples=["2026-09-30", "9999-12-31", "0001-01-01"],
         ),
     ],
-) -> Period:
+) -> UnitPeriod:
     """The `unit`, `from` and `to` parameters, checked together."""
     errors: list[dict[str, Any]] = []
     if not UNIT_PATTERN.fullmatch(unit):
@@ -120,4 +112,8 @@ def period(
     if errors:
         raise RequestValidationError(errors)
     assert first is not None and last is not None  # noqa: PT018 - narrowed by the errors check
-    return Period(unit, first, last)
+    return UnitPeriod(unit, first, last)
+
+
+UnitPeriodParam = Annotated[UnitPeriod, Depends(unit_period)]
+"""The `unit`, `from` and `to` parameters of an endpoint, as one checked UnitPeriod."""

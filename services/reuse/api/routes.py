@@ -16,17 +16,17 @@ from ..csvreport import indicators_csv
 from ..indicators import IndicatorReader, UnknownUnit
 from ..tokens import Role
 from ..units import UnitTree
+from ..vocabulary import IndicatorCode
 from .auth import authenticator, require_read
 from .models import Explanation, Indicators, MissedReusePage, Problem, ReusePage
 from .params import (
     BreakdownParam,
     DenominatorParam,
-    IndicatorCode,
     LimitParam,
     OffsetParam,
-    Period,
-    period,
 )
+from .params import UnitPeriod as Period
+from .params import unit_period as period
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No token, or an invalid or revoked one."},

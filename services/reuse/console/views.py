@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .. import evidence, tokens
 from ..api.params import UNIT_PATTERN
 from ..csvreport import indicators_csv
-from ..indicators import METRICS, POLICIES, IndicatorReader, UnknownUnit
+from ..indicators import METRICS, IndicatorReader, UnknownUnit
 from ..natural import natural_key
 from ..pull import points_lost
+from ..vocabulary import POLICIES
 from . import labels
 from .auth import ConsoleError, role_of
 from .chart import Series, line_chart

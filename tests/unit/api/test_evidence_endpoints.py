@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from services.reuse import tables as t
-from services.reuse.evidence import INDICATOR_CODES, POLICIES
+from services.reuse.vocabulary import INDICATOR_CODES, POLICIES
 from tests.unit.api import data
 from tests.unit.api.conftest import Province
 

@@ -16,7 +16,7 @@ from services.common.db import create_tables, make_engine
 from services.reuse import tables
 from services.reuse.gauges import (
     PERIODS,
-    Period,
+    ReportingPeriod,
     ReuseGauges,
     RootSnapshot,
     build_families,
@@ -112,8 +112,8 @@ def test_missed_and_verified_reuse_gauges(tmp_path: Path) -> None:
 
 def test_periods() -> None:
     assert current_periods(date(2026, 5, 17)) == [
-        Period("month", date(2026, 5, 1), date(2026, 5, 17)),
-        Period("year", date(2026, 1, 1), date(2026, 5, 17)),
+        ReportingPeriod("month", date(2026, 5, 1), date(2026, 5, 17)),
+        ReportingPeriod("year", date(2026, 1, 1), date(2026, 5, 17)),
     ]
 
 
