@@ -17,8 +17,8 @@ import pytest
 from minio import Minio
 from sqlalchemy import select
 
+from reuse_tracker.simulator import samples
 from services.digitizer import tables as digitizer_tables
-from services.digitizer.pipeline import samples
 from services.ingest import tables as ingest_tables
 from services.reuse import tables as reuse_tables
 from tests import factories as f

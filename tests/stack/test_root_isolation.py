@@ -14,9 +14,9 @@ import httpx
 import pytest
 from minio import Minio
 
+from reuse_tracker.simulator import samples
 from reuse_tracker.stack.topics import TopicSpec, ensure_topics
 from reuse_tracker.system import progress
-from services.digitizer.pipeline import samples
 from services.reuse.indicators import METRICS
 from tests import factories as f
 from tests.stack.conftest import RunningSystem

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from reuse_tracker.simulator import samples
 from reuse_tracker.system import scrape
 from services.digitizer.app import STOPPED_MESSAGE
-from services.digitizer.pipeline import samples
 from tests.stack.kafka_io import wait_for
 
 from .harness import GRACE_SECONDS, DigitizerStack

@@ -5,7 +5,7 @@ from PIL import Image, ImageChops, TiffImagePlugin
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
 
-from services.digitizer.pipeline import samples
+from reuse_tracker.simulator import samples
 from services.digitizer.pipeline.archival import make_archival_pdf
 from services.digitizer.pipeline.images import ImageCheck, ImageKind, check_image
 from services.digitizer.pipeline.jpegstream import clean_jpeg

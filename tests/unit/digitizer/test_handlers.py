@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
+from reuse_tracker.simulator import samples
 from schemas.internal import Fact
 from services.common.broker import Outgoing
 from services.common.db import make_engine
 from services.digitizer.archive import ObjectStore
 from services.digitizer.handlers import DigitizerProcessor, is_e_result
 from services.digitizer.metrics import DigitizerMetrics
-from services.digitizer.pipeline import Limits, Processed, Rejected, samples
+from services.digitizer.pipeline import Limits, Processed, Rejected
 from services.digitizer.workers import make_pool
 
 

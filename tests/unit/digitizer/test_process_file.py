@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFile
 from pypdf import PdfReader
 
+from reuse_tracker.simulator import samples
 from services.digitizer import pipeline
 from services.digitizer.pipeline import (
     Limits,
@@ -18,7 +19,6 @@ from services.digitizer.pipeline import (
     Rejected,
     hamming,
     process_file,
-    samples,
 )
 
 A4_200 = PageInfo(1654, 2339, 200.0, False)

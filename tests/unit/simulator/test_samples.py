@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image, ImageOps
 
-from services.digitizer.pipeline import samples
+from reuse_tracker.simulator import samples
 
 
 def _open(data: bytes) -> Image.Image:

@@ -2,7 +2,9 @@ import io
 
 from PIL import Image
 
-from services.digitizer.pipeline import naive_baseline, process_file, samples
+from bench.digitizer_baseline import naive_baseline
+from reuse_tracker.simulator import samples
+from services.digitizer.pipeline import process_file
 from services.digitizer.pipeline.outcome import Processed
 from services.digitizer.pipeline.phash import hamming
 
