@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Literal
 
 from reuse_tracker.stack import LocalStack, StackConfig, StackPorts, TopicSpec, default_topics
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import SystemConfig, instance_name, instance_ports, scrape_all
 from reuse_tracker.system import start_service as start_system_service
-from tests.ports import stack_ports
 
 from .events import Message
 from .publisher import send_pairs

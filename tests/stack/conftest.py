@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from reuse_tracker.stack import LocalStack, StackPorts
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import SystemConfig, start_system
-from tests.ports import stack_ports
 
 PG_ADMIN_DSN = os.environ.get("TRACKER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

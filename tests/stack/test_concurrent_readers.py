@@ -35,11 +35,11 @@ import pytest
 
 from reuse_tracker.simulator import Rates, Scenario, generate, publish, write_outputs
 from reuse_tracker.stack import LocalStack
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import SystemConfig, progress, start_system, wait_until_processed
 from services.common.db import WRITER_BUSY_TIMEOUT_S, make_engine
 from services.reuse.evidence import INDICATOR_CODES
 from services.reuse.tokens import create_token
-from tests.ports import stack_ports
 
 pytestmark = pytest.mark.stack
 

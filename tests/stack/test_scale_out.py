@@ -15,6 +15,7 @@ import pytest
 from reuse_tracker.report import rows_of
 from reuse_tracker.simulator import Rates, generate, publish, write_outputs
 from reuse_tracker.stack import LocalStack
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import (
     SystemConfig,
     instance_ports,
@@ -24,7 +25,6 @@ from reuse_tracker.system import (
 )
 from services.common.db import make_engine
 from services.reuse.indicators import IndicatorReader
-from tests.ports import stack_ports
 
 pytestmark = pytest.mark.stack
 

@@ -22,10 +22,10 @@ from reuse_tracker.cli import app
 from reuse_tracker.simulator import Rates, Scenario, generate, write_outputs
 from reuse_tracker.stack import LocalStack, StackConfig
 from reuse_tracker.stack.prometheus import start_prometheus
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.stack.status import StackStatus, collect
 from reuse_tracker.stack.supervisor import RestartPolicy
 from reuse_tracker.system import SystemConfig, start_system
-from tests.ports import stack_ports
 from tests.reliability.expected import actual_state, expected_of
 from tests.reliability.harness import Harness
 from tests.reliability.publisher import Publisher

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from reuse_tracker.cli import app
 from reuse_tracker.stack import LocalStack, StackConfig
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.stack.state import (
     ProcessRecord,
     StackState,
@@ -27,7 +28,6 @@ from reuse_tracker.stack.state import (
 )
 from reuse_tracker.stack.status import StackStatus, collect, pid_alive
 from reuse_tracker.stack.supervisor import RestartPolicy
-from tests.ports import stack_ports
 
 POLICY = RestartPolicy(first_delay=0.2, max_delay=1.0, healthy_after=5.0, poll=0.05)
 

@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from reuse_tracker.stack.slots import stack_slot
 from reuse_tracker.stack.status import pid_alive
-from tests.ports import stack_slot
 
 # Runs `up`'s wait-and-stop around a supervised stack with one stand-in service.
 UP = """
