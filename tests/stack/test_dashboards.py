@@ -30,7 +30,7 @@ from reuse_tracker.stack import LocalStack, PortTaken, StackPorts
 from reuse_tracker.stack.prometheus import start_prometheus
 from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import SystemConfig, service_ports, start_system, wait_until_processed
-from tests.promtool import prometheus, promtool
+from tests.support.promtool import prometheus, promtool
 
 pytestmark = pytest.mark.stack
 

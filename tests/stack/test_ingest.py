@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from reuse_tracker.simulator import samples
 from reuse_tracker.system import scrape
 from schemas import EVENT_TYPES, FILE_REJECTION_CODES, REJECTION_CODES
-from tests import factories as f
-from tests.stack.conftest import RunningSystem
-from tests.stack.kafka_io import producer, read_all, send, wait_for
+from tests.support import factories as f
+from tests.support.kafka_io import producer, read_all, send, wait_for
+from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.stack
 

@@ -32,7 +32,8 @@ from services.common.db import make_engine
 from services.ingest import tables as ingest_tables
 from services.reuse.archiver import EventArchive, decode_object, root_prefix
 from services.reuse.indicators import POLICIES, IndicatorReader
-from tests.stack.conftest import RunningSystem, _pg, _pg_database
+from tests.support import pg
+from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.stack
 
@@ -143,11 +144,11 @@ def fresh_database(system: RunningSystem, tmp_path: Path) -> Iterator[str]:
     if system.config.database_url is None:
         yield f"sqlite+aiosqlite:///{tmp_path / 'rebuilt.db'}"
         return
-    name, url = _pg_database()
+    name, url = pg.new_database()
     try:
         yield url
     finally:
-        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        pg.drop(name)
 
 
 def rebuild(system: RunningSystem, *args: str) -> str:

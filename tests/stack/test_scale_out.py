@@ -4,7 +4,6 @@ the database, and a simulated province still comes out exactly as its ground tru
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,18 +12,18 @@ from typing import Any
 import pytest
 
 from reuse_tracker.report import rows_of
-from reuse_tracker.simulator import Rates, generate, publish, write_outputs
+from reuse_tracker.simulator import Rates, generate
 from reuse_tracker.stack import LocalStack
 from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import (
     SystemConfig,
     instance_ports,
     scrape,
-    start_system,
     wait_until_processed,
 )
 from services.common.db import make_engine
 from services.reuse.indicators import IndicatorReader
+from tests.support.system import ground_truth, publish_scenario, started
 
 pytestmark = pytest.mark.stack
 
@@ -41,11 +40,8 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SystemCon
         roots=("H44",),
         instances=INSTANCES,
     )
-    stack = start_system(cfg)
-    try:
+    with started(cfg) as stack:
         yield cfg, stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="module")
@@ -53,19 +49,10 @@ def truth(scaled: tuple[SystemConfig, LocalStack]) -> dict[str, Any]:
     """Publish a 400-dossier province and wait until both instances of each have done."""
     cfg, _stack = scaled
     scenario = generate("H44", 400, 23, Rates(), PERIOD)
-    out = cfg.var_dir / "sim"
-    write_outputs(scenario, out)
-    publish(
-        scenario,
-        cfg.ports.kafka_bootstrap,
-        cfg.ports.s3_endpoint,
-        "tracker",
-        "tracker-secret",
-        progress=False,
-    )
+    expected = ground_truth(scenario, cfg.var_dir / "sim")
+    publish_scenario(cfg.ports, scenario)
     wait_until_processed(cfg.ports, len(scenario.events), timeout=300, instances=INSTANCES)
-    loaded: dict[str, Any] = json.loads((out / "truth.json").read_text())
-    return loaded
+    return expected
 
 
 def _indicators(var_dir: Path) -> dict[str, Any]:

@@ -1,43 +1,55 @@
-"""A fresh PostgreSQL database for one test module, dropped afterwards.
+"""Fresh PostgreSQL databases for tests, on the server of TRACKER_TEST_PG (default
+127.0.0.1:5432), dropped afterwards.
 
 If the server is not reachable the test fails loudly: PostgreSQL tests are never skipped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
 
-PG_ADMIN_DSN = os.environ.get("TRACKER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+from reuse_tracker.stack.postgres import (
+    DEFAULT_ADMIN_DSN,
+    create_database,
+    drop_database,
+    new_database_name,
+)
+
+PG_ADMIN_DSN = os.environ.get("TRACKER_TEST_PG", DEFAULT_ADMIN_DSN)
 
 
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+async def _create(name: str) -> str:
     try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-@asynccontextmanager
-async def fresh_database(prefix: str = "tracker_unit") -> AsyncIterator[str]:
-    """Create a database, yield its SQLAlchemy async URL, drop it."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    try:
-        await _admin(f'CREATE DATABASE "{name}"')
+        return await create_database(PG_ADMIN_DSN, name)
     except Exception as exc:  # the test must fail, loudly, not skip
         pytest.fail(
             f"PostgreSQL at {PG_ADMIN_DSN} is not reachable ({exc!r}); these tests run on "
             "PostgreSQL too. Start it or set TRACKER_TEST_PG."
         )
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+
+
+@asynccontextmanager
+async def fresh_database(prefix: str = "tracker_unit") -> AsyncIterator[str]:
+    """Create a database, yield its SQLAlchemy async URL, drop it."""
+    name = new_database_name(prefix)
+    url = await _create(name)
     try:
-        yield f"{base}/{name}"
+        yield url
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await drop_database(PG_ADMIN_DSN, name)
+
+
+def new_database(prefix: str = "tracker_test") -> tuple[str, str]:
+    """Create a database outside any event loop: its name (for drop) and its URL."""
+    name = new_database_name(prefix)
+    return name, asyncio.run(_create(name))
+
+
+def drop(name: str) -> None:
+    """Drop a database made by new_database, outside any event loop."""
+    asyncio.run(drop_database(PG_ADMIN_DSN, name))

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 
 from reuse_tracker.simulator import samples
 from reuse_tracker.system import scrape
-from tests import factories as f
-from tests.stack.kafka_io import wait_for
+from tests.support import factories as f
+from tests.support.kafka_io import wait_for
 
 from .harness import REJECTED, ROOT, TOPIC, UNIT, DigitizerStack, sha256
 

@@ -10,7 +10,7 @@ import pytest
 
 from reuse_tracker.simulator import samples
 from reuse_tracker.system import scrape
-from tests.stack.kafka_io import wait_for
+from tests.support.kafka_io import wait_for
 
 from .harness import DigitizerStack, sha256
 

@@ -12,7 +12,7 @@ import pytest
 from reuse_tracker.simulator import samples
 from reuse_tracker.system import scrape
 from services.digitizer.app import STOPPED_MESSAGE
-from tests.stack.kafka_io import wait_for
+from tests.support.kafka_io import wait_for
 
 from .harness import GRACE_SECONDS, DigitizerStack
 

@@ -15,7 +15,7 @@ from schemas import EVENT_TYPES, SCHEMA_DIR, validator_for
 from services.ingest import validation
 from services.ingest.fastcheck import parse_if_plain, surely_valid
 from services.ingest.validation import Refused, Valid, check_event, parse_json
-from tests import factories as f
+from tests.support import factories as f
 
 EXAMPLES = sorted((SCHEMA_DIR / "v1" / "examples").glob("*.json"))
 

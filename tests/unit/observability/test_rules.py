@@ -10,7 +10,7 @@ import yaml
 
 from reuse_tracker.stack import StackPorts
 from reuse_tracker.stack.prometheus import COMMITTED_CONFIG, PROMETHEUS_DIR, render_config
-from tests.promtool import promtool
+from tests.support.promtool import promtool
 
 RULES = sorted((PROMETHEUS_DIR / "rules").glob("*.yml"))
 RULE_TESTS = sorted((PROMETHEUS_DIR / "tests").glob("*.yml"))

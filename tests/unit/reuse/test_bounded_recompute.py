@@ -16,8 +16,8 @@ from services.common.db import create_tables, make_engine
 from services.reuse import aggregates, flags
 from services.reuse import tables as t
 from services.reuse.projection import Projection
-from tests import factories as f
-from tests.province_facts import fact_of
+from tests.support import factories as f
+from tests.support.province_facts import fact_of
 
 MANY = 300
 

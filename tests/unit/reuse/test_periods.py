@@ -14,7 +14,7 @@ from services.common.db import create_tables, make_engine
 from services.reuse import aggregates, tables
 from services.reuse.indicators import IndicatorReader, split_period
 from services.reuse.projection import Projection
-from tests.unit.reuse.test_reuse_evidence import history
+from tests.unit.reuse.evidence_history import history
 
 DAYS = st.dates(min_value=date(2025, 11, 1), max_value=date(2026, 6, 30))
 

@@ -21,7 +21,7 @@ from services.reuse.indicators import IndicatorReader, split_period
 from services.reuse.missed import StoredFile, find_missed
 from services.reuse.projection import Projection
 from services.reuse.units import UnitTree
-from tests import factories as f
+from tests.support import factories as f
 
 HASHER = ApplicantHasher(b"o" * 32)
 PERIOD = (date(2026, 1, 1), date(2026, 12, 31))

@@ -17,7 +17,7 @@ from reuse_tracker.simulator.faults import INVALID_CODES
 from reuse_tracker.simulator.generate import Scenario, generate
 from reuse_tracker.simulator.rates import Rates
 from schemas import EVENT_TYPES, validator_for
-from tests.unit.simulator.conftest import PERIOD, STRESS
+from tests.unit.simulator.scenarios import PERIOD, STRESS
 from tests.unit.simulator.standin import tiny_page
 
 MAX_EVENT = 256 * 1024

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from reuse_tracker.simulator.generate import generate
 from reuse_tracker.simulator.pages import PageSpec, render_all, result_pdf
 from reuse_tracker.simulator.rates import Rates
-from tests.unit.simulator.conftest import PERIOD
+from tests.unit.simulator.scenarios import PERIOD
 from tests.unit.simulator.standin import tiny_page
 
 A4_200 = (1654, 2339)

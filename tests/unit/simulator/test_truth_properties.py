@@ -15,7 +15,7 @@ from reuse_tracker.simulator.generate import generate
 from reuse_tracker.simulator.rates import Rates
 from reuse_tracker.simulator.rounding import half_up
 from reuse_tracker.simulator.truth import MAX_SCORE, compute_truth
-from tests.unit.simulator.conftest import STRESS
+from tests.unit.simulator.scenarios import STRESS
 from tests.unit.simulator.standin import tiny_page
 
 PERIOD = (date(2026, 1, 1), date(2026, 1, 31))

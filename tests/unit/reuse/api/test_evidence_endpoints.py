@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from services.reuse import tables as t
 from services.reuse.evidence import INDICATOR_CODES, POLICIES
-from tests.unit.api import data
-from tests.unit.api.conftest import Province
+from tests.support import small_province as data
+from tests.unit.reuse.api.province import Province
 
 START, END = data.PERIOD
 PERIOD = {"from": START.isoformat(), "to": END.isoformat()}

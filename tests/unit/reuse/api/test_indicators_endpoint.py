@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from reuse_tracker.cli import app as cli
 from services.reuse.csvreport import header, indicators_csv
-from tests.unit.api import data
-from tests.unit.api.conftest import Province
+from tests.support import small_province as data
+from tests.unit.reuse.api.province import Province
 
 START, END = data.PERIOD
 H44 = {"unit": "H44", "from": START.isoformat(), "to": END.isoformat()}

@@ -19,7 +19,7 @@ from services.ingest.normalize import to_fact
 from services.ingest.pseudonymize import ApplicantHasher
 from services.reuse.api import api_router
 from services.reuse.indicators import METRICS
-from tests import factories as f
+from tests.support import factories as f
 
 from .served import Served, database, served
 

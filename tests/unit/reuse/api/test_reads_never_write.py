@@ -5,17 +5,16 @@ background), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import re
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, event, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,8 +22,9 @@ from services.common.db import make_engine, make_read_engine
 from services.reuse.api import api_router
 from services.reuse.token_usage import TokenUsage
 from services.reuse.tokens import create_token, list_tokens, tokens
-from tests.unit.api import data
-from tests.unit.api.conftest import Province
+from tests.support import small_province as data
+from tests.unit.reuse.api.province import Province
+from tests.unit.reuse.api.statements import WRITE, statements
 
 START, END = data.PERIOD
 PERIOD = {"from": START.isoformat(), "to": END.isoformat()}
@@ -36,22 +36,6 @@ REQUESTS: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/explain", {"unit": "H44", **PERIOD, "indicator": "REUSED_DIGITIZED_DATA"}),
 )
 FIRST_PATH, FIRST_PARAMS = REQUESTS[0]
-WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement any engine of this process executes meanwhile."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", note)
 
 
 @asynccontextmanager

@@ -15,7 +15,7 @@ from services.reuse import app as reuse_app
 from services.reuse import tables
 from services.reuse.settings import ReuseSettings
 from services.reuse.tokens import create_token
-from tests.unit.api.test_reads_never_write import WRITE, statements
+from tests.unit.reuse.api.statements import WRITE, statements
 
 
 @pytest.fixture
