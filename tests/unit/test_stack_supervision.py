@@ -102,6 +102,7 @@ def _status(var_dir: Path) -> StackStatus:
     return found
 
 
+@pytest.mark.slow
 def test_status_follows_a_kill_and_the_restart(
     stack: LocalStack, lines: Lines, tmp_path: Path
 ) -> None:
@@ -142,6 +143,7 @@ def test_status_follows_a_kill_and_the_restart(
     assert "no stack is running" in result.output
 
 
+@pytest.mark.slow
 def test_stopping_during_a_restart_is_prompt_and_leaves_nothing(
     stack: LocalStack, tmp_path: Path
 ) -> None:
@@ -158,6 +160,7 @@ def test_stopping_during_a_restart_is_prompt_and_leaves_nothing(
     assert stack.supervisor.failed == []
 
 
+@pytest.mark.slow
 def test_a_process_given_up_on_is_down_in_status(stack: LocalStack, tmp_path: Path) -> None:
     assert stack.supervisor is not None
     stack.supervisor.policy = RestartPolicy(

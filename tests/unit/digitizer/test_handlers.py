@@ -89,6 +89,7 @@ def _workers(proc: DigitizerProcessor) -> list[Any]:
     return list((getattr(proc.pool, "_processes", None) or {}).values())
 
 
+@pytest.mark.slow
 async def test_a_file_over_its_time_is_refused_and_the_pool_replaced(
     processor: DigitizerProcessor,
 ) -> None:
@@ -103,6 +104,7 @@ async def test_a_file_over_its_time_is_refused_and_the_pool_replaced(
     assert isinstance(await processor._run_pipeline(page, "image/jpeg", sha), Processed)
 
 
+@pytest.mark.slow
 async def test_a_dead_worker_is_replaced_and_the_file_done_again(
     processor: DigitizerProcessor,
 ) -> None:
@@ -118,6 +120,7 @@ async def test_a_dead_worker_is_replaced_and_the_file_done_again(
     assert processor.pool is not old_pool
 
 
+@pytest.mark.slow
 def test_workers_ignore_stop_signals() -> None:
     pool = make_pool(1)
     try:

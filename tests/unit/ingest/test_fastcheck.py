@@ -125,6 +125,7 @@ def test_examples_get_the_reference_verdict(path: Path) -> None:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_events())
+@pytest.mark.slow
 def test_fast_schema_check_never_accepts_what_the_reference_refuses(event: Any) -> None:
     for event_type in EVENT_TYPES:
         if surely_valid(event_type, event):
@@ -133,6 +134,7 @@ def test_fast_schema_check_never_accepts_what_the_reference_refuses(event: Any) 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(event=mutated_events(), ascii_only=st.booleans())
+@pytest.mark.slow
 def test_check_event_answers_as_without_fast_paths(event: Any, ascii_only: bool) -> None:
     raw = json.dumps(event, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
     with pytest.MonkeyPatch.context() as mp:
@@ -147,6 +149,7 @@ def test_check_event_answers_as_without_fast_paths(event: Any, ascii_only: bool)
         max_size=4,
     ),
 )
+@pytest.mark.slow
 def test_fast_parse_is_the_reference_parse(seed: Any, edits: list[tuple[int, int]]) -> None:
     raw = bytearray(json.dumps(seed, ensure_ascii=False).encode())
     for pos, byte in edits:

@@ -6,6 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from reuse_tracker.stack import StackPorts
@@ -44,6 +45,7 @@ def test_config_is_valid_and_generated() -> None:
     _run("check", "config", str(COMMITTED_CONFIG))
 
 
+@pytest.mark.slow
 def test_rule_unit_tests_pass() -> None:
     assert RULE_TESTS
     _run("test", "rules", *map(str, RULE_TESTS))

@@ -66,6 +66,7 @@ async def _exact(engine: AsyncEngine) -> None:
     assert stored == fresh
 
 
+@pytest.mark.slow
 async def test_a_late_assignment_recomputes_only_the_dossiers_it_changes(
     engine: AsyncEngine, recomputed: list[int]
 ) -> None:
@@ -92,6 +93,7 @@ async def test_a_late_assignment_recomputes_only_the_dossiers_it_changes(
     await _exact(engine)
 
 
+@pytest.mark.slow
 async def test_a_new_scan_of_a_busy_applicant_recomputes_a_bounded_set(
     engine: AsyncEngine, recomputed: list[int]
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from reuse_tracker.cli import app
@@ -23,6 +24,7 @@ def test_table_shows_missed_reuse_and_what_it_cost(tmp_path: Path) -> None:
     assert cells[7] == "2/4"
 
 
+@pytest.mark.slow
 def test_denominator_policy_changes_the_population(tmp_path: Path) -> None:
     project_history(tmp_path)
     received = json.loads(run_indicators(tmp_path, "--format", "json"))

@@ -127,6 +127,7 @@ def _synthetic(root: str, units: int, period: str) -> RootSnapshot:
 
 
 @pytest.mark.parametrize(("provinces", "series"), [(1, 7_801), (34, 265_234)])
+@pytest.mark.slow
 def test_series_count_grows_linearly_with_units(provinces: int, series: int) -> None:
     """150 units per province: 52 series per unit plus one unit count per root."""
     snapshots = [

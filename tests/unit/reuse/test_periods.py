@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,6 +50,7 @@ def test_split_period_examples() -> None:
     assert split_period(date(2024, 2, 1), date(2024, 2, 29)) == ([], (date(2024, 2, 1),) * 2)
 
 
+@pytest.mark.slow
 def test_any_period_sums_what_its_days_hold(tmp_path: Path) -> None:
     async def go() -> None:
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")

@@ -48,6 +48,7 @@ def test_hand_computed_history(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("seed", range(5))
+@pytest.mark.slow
 def test_order_batching_and_duplicates_do_not_change_figures(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     facts = history()

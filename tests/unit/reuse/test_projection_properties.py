@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -183,6 +184,7 @@ async def _figures(db: Path, batches: list[list[Fact]]) -> dict[str, Any]:
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories(), st.integers(0, 2**32))
+@pytest.mark.slow
 def test_figures_do_not_depend_on_order_batching_or_redelivery(
     facts: list[Fact], seed: int
 ) -> None:

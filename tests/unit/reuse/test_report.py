@@ -10,6 +10,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.console import Console
 
 from reuse_tracker.report import (
@@ -152,6 +153,7 @@ def test_the_indicators_command_fits_100_columns(tmp_path: Path) -> None:
     assert max(len(line.rstrip()) for line in out.splitlines()) <= WIDTH, out
 
 
+@pytest.mark.slow
 def test_many_direct_units_go_to_a_csv(tmp_path: Path) -> None:
     project_history(tmp_path)
 

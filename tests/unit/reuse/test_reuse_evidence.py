@@ -101,6 +101,7 @@ def test_denominator_policy_counts_a_status_that_came_first(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("seed", range(6))
+@pytest.mark.slow
 def test_any_order_batching_and_duplicates_give_the_same_evidence(
     tmp_path: Path, seed: int
 ) -> None:

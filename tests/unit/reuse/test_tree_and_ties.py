@@ -129,6 +129,7 @@ def test_a_root_that_never_registered_still_counts_itself(tmp_path: Path) -> Non
 # -- 6: verified reuse whatever the order ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_claim_is_verified_by_a_result_scan_that_arrives_later(tmp_path: Path) -> None:
     claim = fact(
         f.received(

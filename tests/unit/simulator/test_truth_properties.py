@@ -7,6 +7,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +40,7 @@ def _metric(entry: dict[str, Any], code: str) -> dict[str, Any]:
     stressed=st.booleans(),
     shuffle=st.randoms(use_true_random=False),
 )
+@pytest.mark.slow
 def test_truth_does_not_depend_on_the_order_of_dossiers(
     seed: int, dossiers: int, stressed: bool, shuffle: random.Random
 ) -> None:

@@ -92,6 +92,7 @@ def _cli(province: Province, *args: str) -> str:
 
 
 @pytest.mark.parametrize("breakdown", ["none", "children"])
+@pytest.mark.slow
 async def test_the_cli_prints_what_the_api_answers(province: Province, breakdown: str) -> None:
     args = ["--unit", "H44", "--from", H44["from"], "--to", H44["to"], "--breakdown", breakdown]
     # The command runs its own event loop: give it a thread of its own.

@@ -207,6 +207,7 @@ PROPERTY = settings(
 
 @PROPERTY
 @given(provinces(), st.integers(0, 2**32))
+@pytest.mark.slow
 def test_every_endpoint_ignores_order_on_sqlite(facts: list[Fact], seed: int) -> None:
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
     with tempfile.TemporaryDirectory(dir=shm) as tmp:

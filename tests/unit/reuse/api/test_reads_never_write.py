@@ -57,6 +57,7 @@ async def _token_id(engine: AsyncEngine, name: str) -> int:
     return next(r.id for r in await list_tokens(engine) if r.name == name)
 
 
+@pytest.mark.slow
 async def test_a_request_issues_no_write_and_the_last_use_is_recorded_later(
     province: Province,
 ) -> None:
@@ -92,6 +93,7 @@ async def test_the_read_engine_refuses_to_write(province: Province) -> None:
         await read_engine.dispose()
 
 
+@pytest.mark.slow
 async def test_requests_answer_while_a_writer_holds_the_lock(province: Province) -> None:
     """A writer mid-transaction (it has written, not committed) delays no request, and no
     request sees its uncommitted token; once committed, the token works."""

@@ -64,6 +64,7 @@ async def test_openapi_describes_the_endpoints(served: tuple[httpx.AsyncClient, 
     assert {"breakdown", "format", "denominator"} <= {p["name"] for p in indicators["parameters"]}
 
 
+@pytest.mark.slow
 async def test_metrics_and_health_are_open_the_api_is_not(
     served: tuple[httpx.AsyncClient, str],
 ) -> None:
