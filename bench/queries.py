@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reuse_tracker.simulator.catalogue import Catalogue, build_catalogue
+from reuse_tracker.stack.postgres import DEFAULT_ADMIN_DSN, scratch_database
 from schemas.internal import Fact
 from services.common.db import create_tables, make_engine
 from services.reuse import aggregates, tables
@@ -41,7 +42,7 @@ TARGETS = {
     "postgresql.province_year_children.p95_ms": "< 100",
 }
 UNITS = {"_ms": "ms", "_seconds": "s"}
-PG_ADMIN_DSN = os.environ.get("TRACKER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_DSN = os.environ.get("TRACKER_TEST_PG", DEFAULT_ADMIN_DSN)
 # Shares of dossiers with each flag: roughly what provinces report on the portal.
 RATES = {
     "has_file": 0.8,
@@ -211,14 +212,9 @@ async def measure(url: str, dossiers: int, repeats: int, seed: int = 7) -> dict[
         await engine.dispose()
 
 
-async def _pg(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+async def _on_postgres(dossiers: int, repeats: int) -> dict[str, Any]:
+    async with scratch_database(PG_ADMIN_DSN, "tracker_bench") as url:
+        return await measure(url, dossiers, repeats)
 
 
 def run(*, quick: bool = False) -> dict[str, Any]:
@@ -229,13 +225,7 @@ def run(*, quick: bool = False) -> dict[str, Any]:
     with TemporaryDirectory(prefix="bench-queries-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'reuse.db'}"
         result["sqlite"] = asyncio.run(measure(url, dossiers, repeats))
-    name = f"tracker_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
-    try:
-        base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        result["postgresql"] = asyncio.run(measure(f"{base}/{name}", dossiers, repeats))
-    finally:
-        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    result["postgresql"] = asyncio.run(_on_postgres(dossiers, repeats))
     return result
 
 

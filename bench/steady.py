@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -119,6 +120,8 @@ async def _paced(
 
 
 def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (0..1) by nearest rank."""
+    """The q-quantile (0..1) by nearest rank: the smallest value with at least q of the values
+    at or below it (rank ceil(q * n), so p50 of five values is the third)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+    rank = math.ceil(q * len(ordered))  # not round(): banker's rounding takes 2.5 down to 2
+    return ordered[min(len(ordered), max(1, rank)) - 1]

@@ -72,7 +72,7 @@ def render_page(spec: PageSpec) -> bytes:
     """Render one spec with the digitizer's sample page generator (or a result PDF)."""
     if spec.kind == "pdf":
         return result_pdf(spec.text_seed, spec.title, spec.stamp)
-    from services.digitizer.pipeline.samples import a4_page
+    from .samples import a4_page
 
     return a4_page(spec.text_seed, dpi=200, rotate_exif=spec.rotate_exif, jitter=spec.jitter)
 

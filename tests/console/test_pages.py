@@ -10,13 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from openpyxl import load_workbook
 
 from services.reuse.console.headers import CSP
 from services.reuse.pull import points_lost
-from tests.console.pages import figure, metric_cells, table
 from tests.console.server import HOSTILE_NAME, HOSTILE_UNIT, Served
-from tests.unit.api import data
+from tests.support import small_province as data
+from tests.support.console_pages import figure, metric_cells, table, xlsx_rows
 
 START, END = data.PERIOD
 PERIOD = {"from": START.isoformat(), "to": END.isoformat()}
@@ -174,21 +173,6 @@ def test_downloads_equal_the_apis_csv(http: httpx.Client, served: Served) -> Non
     assert got.headers["content-disposition"].startswith("attachment;")
     book = http.get("/console/units/H44/indicators.xlsx", params=PERIOD, headers=served.auth())
     assert xlsx_rows(book.content) == list(csv.reader(io.StringIO(expected)))
-
-
-def xlsx_rows(content: bytes) -> list[list[str]]:
-    """The first sheet's cells written as the CSV writes them (two decimals for ratios and
-    scores, which a workbook stores as plain numbers)."""
-    sheet = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    two = [str(h).endswith(("ratio", "score")) and h != "max_score" for h in rows[0]]
-    return [
-        [
-            "" if v is None else f"{v:.2f}" if two[i] and i and r is not rows[0] else str(v)
-            for i, v in enumerate(r)
-        ]
-        for r in rows
-    ]
 
 
 def test_a_province_token_sees_only_its_tree(http: httpx.Client, served: Served) -> None:

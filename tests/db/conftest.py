@@ -3,13 +3,12 @@ server at 127.0.0.1:5432 (dropped afterwards; unreachable means failure, never a
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.stack.conftest import _pg, _pg_database
+from tests.support import pg
 
 
 @pytest.fixture
@@ -21,10 +20,10 @@ def fresh_url(tmp_path: Path) -> Iterator[Callable[[str], str]]:
     def make(kind: str) -> str:
         if kind == "sqlite":
             return f"sqlite+aiosqlite:///{tmp_path / f'db{next(counter)}.db'}"
-        name, url = _pg_database()
+        name, url = pg.new_database()
         created.append(name)
         return url
 
     yield make
     for name in created:
-        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        pg.drop(name)

@@ -25,8 +25,8 @@ from schemas.internal import Fact
 from services.common.db import create_tables, make_engine
 from services.reuse import tables as t
 from services.reuse.projection import Projection, TableStatistics
-from tests.pg import fresh_database
-from tests.province_facts import facts_of, province_events
+from tests.support.pg import fresh_database
+from tests.support.province_facts import facts_of, province_events
 
 # Tables that grow with dossiers, components, results and scans (the catalogue and the
 # per-day aggregates grow with units and days only).

@@ -17,12 +17,12 @@ from typer.testing import CliRunner
 
 from reuse_tracker.cli import app
 from reuse_tracker.commands.db import next_revision_id
+from reuse_tracker.stack.slots import stack_ports
 from services.common import migrations
 from services.common.db import make_engine
 from services.digitizer import tables as digitizer_tables
 from services.ingest import tables as ingest_tables
 from services.reuse import tables as reuse_tables
-from tests.ports import stack_ports
 
 METADATA = {
     "ingest": ingest_tables.metadata,

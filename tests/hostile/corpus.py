@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.digitizer.pipeline import samples
+from reuse_tracker.simulator import samples
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "manifest.json"

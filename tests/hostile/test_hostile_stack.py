@@ -17,15 +17,15 @@ import pytest
 from minio import Minio
 from sqlalchemy import select
 
+from reuse_tracker.simulator import samples
 from services.digitizer import tables as digitizer_tables
-from services.digitizer.pipeline import samples
 from services.ingest import tables as ingest_tables
 from services.reuse import tables as reuse_tables
-from tests import factories as f
 from tests.hostile.corpus import ROOT, TOPIC, Case, load_corpus
-from tests.reliability.harness import Harness, own_postgres, running_system
-from tests.reliability.memory import tree_peaks_kib
-from tests.stack.kafka_io import producer, read_all
+from tests.support import factories as f
+from tests.support.kafka_io import producer, read_all
+from tests.support.reliability.harness import Harness, own_postgres, running_system
+from tests.support.reliability.memory import tree_peaks_kib
 
 pytestmark = pytest.mark.stack
 

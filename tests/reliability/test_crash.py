@@ -18,26 +18,20 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from reuse_tracker.simulator import Rates, generate, write_outputs
-from services.reuse.indicators import IndicatorReader
-from tests.stack.kafka_io import read_all
+from tests.support.reliability.expected import actual_state, expected_of
+from tests.support.reliability.harness import Harness, own_postgres, running_system
+from tests.support.reliability.observed import PERIOD, ROOT, refusals, settle, unit_figures
+from tests.support.reliability.publisher import Publisher
 
-from .expected import Expected, actual_state, applied_ids, expected_of
-from .harness import Harness, own_postgres, running_system
-from .publisher import Publisher
 from .schedule import Fault, Plan, make_schedule
 
 pytestmark = pytest.mark.stack
 
-ROOT = "H44"
-PERIOD = (date(2026, 1, 1), date(2026, 6, 30))
 SOAK = os.environ.get("TRACKER_SOAK") == "1"
 SEED = int(os.environ.get("TRACKER_CRASH_SEED", "20260302"))
 
@@ -98,45 +92,6 @@ def _apply(h: Harness, fault: Fault) -> None:
         raise ValueError(fault.kind)
 
 
-def _figures(h: Harness) -> dict[str, Any]:
-    import asyncio
-
-    async def go() -> dict[str, Any]:
-        engine = create_async_engine(h.database_url("reuse"))
-        try:
-            return await IndicatorReader(engine).indicators_for_tree(ROOT, *PERIOD)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
-
-
-def _rejections(h: Harness) -> dict[bytes, set[str]]:
-    out: dict[bytes, set[str]] = {}
-    for m in read_all(h.ports.kafka_bootstrap, f"dossier-events.{ROOT}.rejected"):
-        code = dict(m.headers).get("error.code", b"").decode()
-        out.setdefault(m.value or b"", set()).add(code)
-    return out
-
-
-def _settle(h: Harness, expected: Expected, timeout: float) -> None:
-    """Wait until every accepted event is applied and every refusal is in the topic."""
-    deadline = time.monotonic() + timeout
-    while True:
-        applied = applied_ids(h)
-        missing = len(expected.accepted_ids - applied)
-        refused = len(set(expected.refused) - set(_rejections(h)))
-        if not missing and not refused:
-            return
-        if time.monotonic() > deadline:
-            tails = "\n".join(f"--- {p.name}\n{p.tail(15)}" for p in h.stack.processes()[-6:])
-            raise AssertionError(
-                f"not settled after {timeout:.0f} s: {missing} accepted events not applied, "
-                f"{refused} refusals missing\n{tails}"
-            )
-        time.sleep(3)
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_crashes_and_outages_lose_nothing_and_count_nothing_twice(
     backend: str, tmp_path: Path
@@ -192,12 +147,12 @@ def test_crashes_and_outages_lose_nothing_and_count_nothing_twice(
             f"published {publisher.sent} events ({publisher.put_retries} file puts retried, "
             f"{publisher.resent} events sent again)"
         )
-        _settle(h, expected, size.settle_timeout)
+        settle(h, expected, size.settle_timeout)
         h.note("settled")
 
-        figures = _figures(h)
+        figures = unit_figures(h)
         state = actual_state(h, ROOT)
-        rejections = _rejections(h)
+        rejections = refusals(h)
         assert set(h.pids()) == {"ingest", "digitizer", "reuse"}, "a service is down at the end"
 
     assert set(figures) == set(truth["units"])

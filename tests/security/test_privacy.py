@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from reuse_tracker.simulator import Rates, generate, publish, write_outputs
 from services.ingest.settings import IngestSettings
-from tests.reliability.expected import applied_ids, expected_of
-from tests.reliability.harness import Harness, running_system
+from tests.support.reliability.expected import applied_ids, expected_of
+from tests.support.reliability.harness import Harness, running_system
 
 pytestmark = pytest.mark.stack
 

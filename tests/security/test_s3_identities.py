@@ -15,7 +15,7 @@ from minio import Minio
 from minio.error import S3Error
 
 from reuse_tracker.stack import ManagedProcess, publisher_identity, start_seaweedfs
-from tests.reliability.harness import ports
+from tests.support.reliability.harness import ports
 
 pytestmark = pytest.mark.stack
 

@@ -7,60 +7,16 @@ not reachable the PostgreSQL tests fail loudly; they are never skipped.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
+import httpx
 import pytest
 
-from reuse_tracker.stack import LocalStack, StackPorts
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import SystemConfig, start_system
-from tests.ports import stack_ports
-
-PG_ADMIN_DSN = os.environ.get("TRACKER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-@dataclass
-class RunningSystem:
-    """A started system and where to reach it."""
-
-    name: str
-    stack: LocalStack
-    config: SystemConfig
-
-    @property
-    def ports(self) -> StackPorts:
-        return self.config.ports
-
-    @property
-    def var_dir(self) -> Path:
-        return self.config.var_dir
-
-
-async def _pg(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def _pg_database() -> tuple[str, str]:
-    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
-    try:
-        asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # the test must fail, loudly, not skip
-        pytest.fail(
-            f"PostgreSQL at {PG_ADMIN_DSN} is not reachable ({exc!r}); the suite runs its "
-            "integration tests on PostgreSQL too. Start it or set TRACKER_TEST_PG."
-        )
-    dsn = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    return name, f"{dsn}/{name}"
+from tests.support import pg
+from tests.support.province_api import province_api
+from tests.support.system import RunningSystem
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
@@ -74,7 +30,7 @@ def system(
     db_name = None
     db_url = None
     if kind == "postgres":
-        db_name, db_url = _pg_database()
+        db_name, db_url = pg.new_database()
     cfg = SystemConfig(var_dir=var_dir, ports=ports, roots=("H44", "H10"), database_url=db_url)
     stack = start_system(cfg)
     try:
@@ -82,4 +38,11 @@ def system(
     finally:
         stack.stop()
         if db_name is not None:
-            asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+            pg.drop(db_name)
+
+
+@pytest.fixture(scope="module")
+def api(system: RunningSystem) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
+    """The auditor API over a small province published to H10, with tokens made by the
+    command line (see tests/support/province_api.py)."""
+    yield from province_api(system)

@@ -19,8 +19,6 @@ import dataclasses
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -33,13 +31,13 @@ from typing import Any
 import httpx
 import pytest
 
-from reuse_tracker.simulator import Rates, Scenario, generate, publish, write_outputs
-from reuse_tracker.stack import LocalStack
-from reuse_tracker.system import SystemConfig, progress, start_system, wait_until_processed
+from reuse_tracker.simulator import Rates, Scenario, generate
+from reuse_tracker.stack.slots import stack_ports
+from reuse_tracker.system import SystemConfig, progress, wait_until_processed
 from services.common.db import WRITER_BUSY_TIMEOUT_S, make_engine
 from services.reuse.tokens import create_token
 from services.reuse.vocabulary import INDICATOR_CODES
-from tests.ports import stack_ports
+from tests.support.system import cli, ground_truth, publish_scenario, started
 
 pytestmark = pytest.mark.stack
 
@@ -62,24 +60,8 @@ def readers_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemC
         roots=(ROOT,),
         extra_env={"TRACKER_TOKEN_USAGE_INTERVAL": str(TOKEN_USAGE_INTERVAL_S)},
     )
-    stack: LocalStack = start_system(cfg)
-    try:
+    with started(cfg):
         yield cfg
-    finally:
-        stack.stop()
-
-
-def _cli(cfg: SystemConfig, *args: str) -> str:
-    """`reuse-tracker <args>` on the system's SQLite database; its standard output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "reuse_tracker", *args, "--var-dir", str(cfg.var_dir)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "250"},
-    )
-    return done.stdout
 
 
 async def _tokens(cfg: SystemConfig) -> list[str]:
@@ -90,17 +72,6 @@ async def _tokens(cfg: SystemConfig) -> list[str]:
     finally:
         await engine.dispose()
     return [token for _record, token in made]
-
-
-def _publish(cfg: SystemConfig, scenario: Scenario) -> None:
-    publish(
-        scenario,
-        cfg.ports.kafka_bootstrap,
-        cfg.ports.s3_endpoint,
-        "tracker",
-        "tracker-secret",
-        progress=False,
-    )
 
 
 def _split_registrations(scenario: Scenario) -> tuple[Scenario, Scenario, list[str]]:
@@ -196,11 +167,10 @@ async def test_twenty_readers_during_a_replay_see_no_error_and_then_the_truth(
     cfg = readers_system
     began = time.monotonic()
     scenario = generate(ROOT, DOSSIERS, 31, Rates(), PERIOD)
-    write_outputs(scenario, cfg.var_dir / "sim")
-    truth: dict[str, Any] = json.loads((cfg.var_dir / "sim" / "truth.json").read_text())
+    truth = ground_truth(scenario, cfg.var_dir / "sim")
     registrations, rest, units = _split_registrations(scenario)
     assert len(units) > 50
-    _publish(cfg, registrations)
+    publish_scenario(cfg.ports, registrations)
     wait_until_processed(cfg.ports, len(registrations.events), timeout=60)
     tokens = await _tokens(cfg)
     generated_s = time.monotonic() - began
@@ -219,7 +189,7 @@ async def test_twenty_readers_during_a_replay_see_no_error_and_then_the_truth(
     ]
     replay_began = time.monotonic()
     try:
-        await asyncio.to_thread(_publish, cfg, rest)
+        await asyncio.to_thread(publish_scenario, cfg.ports, rest)
         done = await asyncio.to_thread(
             wait_until_processed, cfg.ports, len(scenario.events), APPLY_TIMEOUT_S
         )
@@ -260,7 +230,7 @@ async def test_twenty_readers_during_a_replay_see_no_error_and_then_the_truth(
 
     # The tokens' last uses were written in the background: `token list` shows them.
     await asyncio.sleep(TOKEN_USAGE_INTERVAL_S + 1)
-    listed = _cli(cfg, "token", "list").splitlines()
+    listed = cli(cfg, "token", "list", env={"COLUMNS": "250"}).splitlines()
     for i in range(CLIENTS):
         row = next(line for line in listed if f" reader-{i:02d} " in line)
         created, last_used = ISO_TIME.findall(row)  # and no revocation time

@@ -28,9 +28,9 @@ from reuse_tracker.dashboards import DASHBOARDS, panel_queries
 from reuse_tracker.simulator import Rates, generate, publish, write_outputs
 from reuse_tracker.stack import LocalStack, PortTaken, StackPorts
 from reuse_tracker.stack.prometheus import start_prometheus
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import SystemConfig, service_ports, start_system, wait_until_processed
-from tests.ports import stack_ports
-from tests.promtool import prometheus, promtool
+from tests.support.promtool import prometheus, promtool
 
 pytestmark = pytest.mark.stack
 

@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from reuse_tracker.system import SERVICES, SystemConfig
 from services.common import migrations
 from services.common.db import make_engine
-from tests.stack.conftest import RunningSystem
+from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.stack
 

@@ -15,12 +15,12 @@ from minio import Minio
 from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from reuse_tracker.simulator import samples
 from reuse_tracker.system import scrape
 from schemas import EVENT_TYPES, FILE_REJECTION_CODES, REJECTION_CODES
-from services.digitizer.pipeline import samples
-from tests import factories as f
-from tests.stack.conftest import RunningSystem
-from tests.stack.kafka_io import producer, read_all, send, wait_for
+from tests.support import factories as f
+from tests.support.kafka_io import producer, read_all, send, wait_for
+from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.stack
 

@@ -14,7 +14,7 @@ import pytest
 
 from reuse_tracker.simulator import Rates, generate, publish, write_outputs
 from reuse_tracker.system import wait_until_processed
-from tests.stack.conftest import RunningSystem
+from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.stack
 

@@ -8,77 +8,18 @@ module's name keeps it after that one in the session's order.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from reuse_tracker.simulator import Rates, generate, publish
-from reuse_tracker.system import progress, wait_until_processed
-from tests.stack.conftest import RunningSystem
+from tests.support.province_api import QUERY, ROOT
+from tests.support.system import RunningSystem, bearer, cli
 
 pytestmark = pytest.mark.stack
-
-ROOT = "H10"  # H44's figures belong to test_province.py, which checks them exactly
-PERIOD = (date(2026, 1, 1), date(2026, 6, 30))
-QUERY = {"unit": ROOT, "from": PERIOD[0].isoformat(), "to": PERIOD[1].isoformat()}
-
-
-def cli(system: RunningSystem, *args: str) -> str:
-    """Run `reuse-tracker` against the system's database; its standard output."""
-    env_db = (
-        {"TRACKER_DATABASE_URL": system.config.database_url} if system.config.database_url else {}
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "reuse_tracker", *args, "--var-dir", str(system.var_dir)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", **env_db},
-    )
-    return done.stdout
-
-
-@pytest.fixture(scope="module")
-def api(system: RunningSystem) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
-    """A client of the running reuse service, after a small province was processed, and
-    tokens made by the command line."""
-    before = progress(system.ports)
-    scenario = generate(ROOT, 150, 23, Rates(), PERIOD)
-    publish(
-        scenario,
-        system.ports.kafka_bootstrap,
-        system.ports.s3_endpoint,
-        "tracker",
-        "tracker-secret",
-        progress=False,
-    )
-    wait_until_processed(system.ports, before.handled + len(scenario.events), timeout=300)
-    tokens: dict[str, str] = {}
-    last_id = ""
-    for who, role in (("auditor", "auditor"), ("h44", "province:H44"), ("gone", "auditor")):
-        out = cli(system, "token", "create", "--role", role, "--name", who)
-        tokens[who] = out.splitlines()[-1]
-        made = re.match(r"created token (\d+) ", out)
-        assert made is not None, out
-        last_id = made.group(1)
-    cli(system, "token", "revoke", last_id)  # the last one, "gone"
-    listed = cli(system, "token", "list")
-    assert all(token not in listed for token in tokens.values())
-    base = f"http://127.0.0.1:{system.ports.api}"
-    with httpx.Client(base_url=base, trust_env=False, timeout=30) as client:
-        yield client, tokens
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_indicators_equal_what_the_cli_prints(
@@ -88,17 +29,17 @@ def test_indicators_equal_what_the_cli_prints(
     args = ["--unit", ROOT, "--from", QUERY["from"], "--to", QUERY["to"]]
     r = client.get("/v1/indicators", params=QUERY, headers=bearer(tokens["auditor"]))
     assert r.status_code == 200, r.text
-    assert r.json() == json.loads(cli(system, "indicators", *args, "--format", "json"))
+    assert r.json() == json.loads(cli(system.config, "indicators", *args, "--format", "json"))
     assert r.json()["metrics"][0]["denominator"] > 50
     children = {**QUERY, "breakdown": "children"}
     r = client.get("/v1/indicators", params=children, headers=bearer(tokens["auditor"]))
     cli_args = [*args, "--breakdown", "children"]
-    assert r.json() == json.loads(cli(system, "indicators", *cli_args, "--format", "json"))
+    assert r.json() == json.loads(cli(system.config, "indicators", *cli_args, "--format", "json"))
     assert len(r.json()["units"]) > 3
     r = client.get(
         "/v1/indicators", params={**children, "format": "csv"}, headers=bearer(tokens["auditor"])
     )
-    assert r.text == cli(system, "indicators", *cli_args, "--format", "csv")
+    assert r.text == cli(system.config, "indicators", *cli_args, "--format", "csv")
 
 
 def test_reuse_edges_match_the_reuse_indicator(api: tuple[httpx.Client, dict[str, str]]) -> None:

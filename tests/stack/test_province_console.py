@@ -10,12 +10,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.console.pages import figure, metric_cells, table
-from tests.stack.test_province_api import QUERY, ROOT, api, bearer
+from tests.support.console_pages import figure, metric_cells, table
+from tests.support.province_api import QUERY, ROOT
+from tests.support.system import bearer
 
 pytestmark = pytest.mark.stack
 
-__all__ = ["api"]  # the fixture, imported for this module
 PERIOD = {"from": QUERY["from"], "to": QUERY["to"]}
 
 

@@ -33,7 +33,8 @@ from services.ingest import tables as ingest_tables
 from services.reuse.archiver import EventArchive, decode_object, root_prefix
 from services.reuse.indicators import IndicatorReader
 from services.reuse.vocabulary import POLICIES
-from tests.stack.conftest import RunningSystem, _pg, _pg_database
+from tests.support import pg
+from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.stack
 
@@ -144,11 +145,11 @@ def fresh_database(system: RunningSystem, tmp_path: Path) -> Iterator[str]:
     if system.config.database_url is None:
         yield f"sqlite+aiosqlite:///{tmp_path / 'rebuilt.db'}"
         return
-    name, url = _pg_database()
+    name, url = pg.new_database()
     try:
         yield url
     finally:
-        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        pg.drop(name)
 
 
 def rebuild(system: RunningSystem, *args: str) -> str:

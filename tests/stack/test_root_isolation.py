@@ -14,14 +14,13 @@ import httpx
 import pytest
 from minio import Minio
 
+from reuse_tracker.simulator import samples
 from reuse_tracker.stack.topics import TopicSpec, ensure_topics
 from reuse_tracker.system import progress
-from services.digitizer.pipeline import samples
 from services.reuse.indicators import METRICS
-from tests import factories as f
-from tests.stack.conftest import RunningSystem
-from tests.stack.kafka_io import producer, send
-from tests.stack.test_province_api import cli
+from tests.support import factories as f
+from tests.support.kafka_io import producer, send
+from tests.support.system import RunningSystem, cli
 
 pytestmark = pytest.mark.stack
 
@@ -79,9 +78,9 @@ def api(system: RunningSystem) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
         assert time.monotonic() < deadline, f"not processed in time: {now}"
         time.sleep(1.0)
     tokens = {
-        role: cli(system, "token", "create", "--role", role, "--name", f"iso-{role}").splitlines()[
-            -1
-        ]
+        role: cli(
+            system.config, "token", "create", "--role", role, "--name", f"iso-{role}"
+        ).splitlines()[-1]
         for role in ROLES
     }
     with httpx.Client(

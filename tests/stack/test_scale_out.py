@@ -8,7 +8,6 @@ assignment gives to different members."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,18 +16,18 @@ from typing import Any
 import pytest
 
 from reuse_tracker.report import rows_of
-from reuse_tracker.simulator import Rates, generate, publish, write_outputs
+from reuse_tracker.simulator import Rates, generate
 from reuse_tracker.stack import LocalStack
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import (
     SystemConfig,
     instance_ports,
     scrape,
-    start_system,
     wait_until_processed,
 )
 from services.common.db import make_engine
 from services.reuse.indicators import IndicatorReader
-from tests.ports import stack_ports
+from tests.support.system import ground_truth, publish_scenario, started
 
 pytestmark = pytest.mark.stack
 
@@ -46,11 +45,8 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SystemCon
         roots=ROOTS,
         instances=INSTANCES,
     )
-    stack = start_system(cfg)
-    try:
+    with started(cfg) as stack:
         yield cfg, stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="module")
@@ -62,18 +58,9 @@ def truth(scaled: tuple[SystemConfig, LocalStack]) -> dict[str, dict[str, Any]]:
     events = 0
     for seed, root in enumerate(ROOTS, start=23):
         scenario = generate(root, 200, seed, Rates(), PERIOD)
-        out = cfg.var_dir / f"sim-{root}"
-        write_outputs(scenario, out)
-        publish(
-            scenario,
-            cfg.ports.kafka_bootstrap,
-            cfg.ports.s3_endpoint,
-            "tracker",
-            "tracker-secret",
-            progress=False,
-        )
+        truths[root] = ground_truth(scenario, cfg.var_dir / f"sim-{root}")
+        publish_scenario(cfg.ports, scenario)
         events += len(scenario.events)
-        truths[root] = json.loads((out / "truth.json").read_text())
     wait_until_processed(cfg.ports, events, timeout=300, instances=INSTANCES)
     return truths
 

@@ -22,14 +22,14 @@ from reuse_tracker.cli import app
 from reuse_tracker.simulator import Rates, Scenario, generate, write_outputs
 from reuse_tracker.stack import LocalStack, StackConfig
 from reuse_tracker.stack.prometheus import start_prometheus
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.stack.status import StackStatus, collect
 from reuse_tracker.stack.supervisor import RestartPolicy
 from reuse_tracker.system import SystemConfig, start_system
-from tests.ports import stack_ports
-from tests.reliability.expected import actual_state, expected_of
-from tests.reliability.harness import Harness
-from tests.reliability.publisher import Publisher
-from tests.reliability.test_crash import PERIOD, ROOT, _figures, _rejections, _settle
+from tests.support.reliability.expected import actual_state, expected_of
+from tests.support.reliability.harness import Harness
+from tests.support.reliability.observed import PERIOD, ROOT, refusals, settle, unit_figures
+from tests.support.reliability.publisher import Publisher
 
 pytestmark = pytest.mark.stack
 
@@ -158,7 +158,7 @@ def test_every_kind_of_process_killed_once_comes_back_and_figures_stay_exact(
         f"{publisher.resent} sent again); killed while publishing: {', '.join(during_load)}"
     )
     assert set(ON_THE_DATA_PATH) <= set(during_load)
-    _settle(h, expected, 300)
+    settle(h, expected, 300)
     h.note("settled")
 
     # Each came back by itself, status showed it down and then up, one line said so.
@@ -180,9 +180,9 @@ def test_every_kind_of_process_killed_once_comes_back_and_figures_stay_exact(
     print(f"recovered after: {', '.join(f'{v} {s:.1f} s' for v, s in recovered.items())}")
 
     # Every figure is exact.
-    figures = _figures(h)
+    figures = unit_figures(h)
     state = actual_state(h, ROOT)
-    rejections = _rejections(h)
+    rejections = refusals(h)
     units = truth["units"]
     assert set(figures) == set(units)
     wrong = [u for u, want in units.items() if figures[u] != want]

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from reuse_tracker.cli import app
 from reuse_tracker.stack import LocalStack, StackConfig
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.stack.state import (
     ProcessRecord,
     StackState,
@@ -27,7 +28,6 @@ from reuse_tracker.stack.state import (
 )
 from reuse_tracker.stack.status import StackStatus, collect, pid_alive
 from reuse_tracker.stack.supervisor import RestartPolicy
-from tests.ports import stack_ports
 
 POLICY = RestartPolicy(first_delay=0.2, max_delay=1.0, healthy_after=5.0, poll=0.05)
 
@@ -102,6 +102,7 @@ def _status(var_dir: Path) -> StackStatus:
     return found
 
 
+@pytest.mark.slow
 def test_status_follows_a_kill_and_the_restart(
     stack: LocalStack, lines: Lines, tmp_path: Path
 ) -> None:
@@ -142,6 +143,7 @@ def test_status_follows_a_kill_and_the_restart(
     assert "no stack is running" in result.output
 
 
+@pytest.mark.slow
 def test_stopping_during_a_restart_is_prompt_and_leaves_nothing(
     stack: LocalStack, tmp_path: Path
 ) -> None:
@@ -158,6 +160,7 @@ def test_stopping_during_a_restart_is_prompt_and_leaves_nothing(
     assert stack.supervisor.failed == []
 
 
+@pytest.mark.slow
 def test_a_process_given_up_on_is_down_in_status(stack: LocalStack, tmp_path: Path) -> None:
     assert stack.supervisor is not None
     stack.supervisor.policy = RestartPolicy(

@@ -141,6 +141,7 @@ def test_a_killed_process_is_restarted_with_one_line_naming_it(
     program.process.stop()
 
 
+@pytest.mark.slow
 def test_a_process_that_keeps_failing_is_given_up_on_loudly(
     supervisor: Supervisor, lines: Lines, tmp_path: Path
 ) -> None:

@@ -11,8 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from reuse_tracker.stack.slots import stack_slot
 from reuse_tracker.stack.status import pid_alive
-from tests.ports import stack_slot
 
 # Runs `up`'s wait-and-stop around a supervised stack with one stand-in service.
 UP = """
@@ -84,6 +86,7 @@ def _up(tmp_path: Path, mode: str) -> tuple[subprocess.Popen[str], int]:
     return up, int(line)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_everything_cleanly_and_promptly(tmp_path: Path) -> None:
     up, child = _up(tmp_path, "polite")
     began = time.monotonic()
@@ -96,6 +99,7 @@ def test_ctrl_c_stops_everything_cleanly_and_promptly(tmp_path: Path) -> None:
     assert not (tmp_path / "stack-state.json").exists()
 
 
+@pytest.mark.slow
 def test_a_second_ctrl_c_kills_everything_at_once(tmp_path: Path) -> None:
     up, child = _up(tmp_path, "stubborn")
     up.send_signal(signal.SIGINT)
@@ -113,6 +117,7 @@ def test_a_second_ctrl_c_kills_everything_at_once(tmp_path: Path) -> None:
     assert "killed every process" in out
 
 
+@pytest.mark.slow
 def test_up_exits_with_status_1_after_giving_up_on_a_process(tmp_path: Path) -> None:
     up, child = _up(tmp_path, "failing")
     os.kill(child, signal.SIGKILL)  # its restarts all exit at once: given up after two

@@ -7,7 +7,6 @@ PDF), phash, thumbnail, archival. See README.md.
 from __future__ import annotations
 
 from .archival import make_archival_pdf
-from .baseline import naive_baseline
 from .checksum import check_checksum
 from .identify import CONTENT_TYPES, identify_kind, sniff
 from .images import check_image, decode_preview
@@ -36,7 +35,6 @@ __all__ = [
     "identify_kind",
     "make_archival_pdf",
     "make_thumbnail",
-    "naive_baseline",
     "process_file",
     "sniff",
 ]

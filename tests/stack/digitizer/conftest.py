@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from reuse_tracker.stack import LocalStack, StackConfig
+from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import SystemConfig
-from tests.ports import stack_ports
 
 from .harness import GRACE_SECONDS, ROOT, DigitizerStack, start_digitizer_stack
 

@@ -20,8 +20,8 @@ from minio import Minio
 
 from reuse_tracker.stack import LocalStack, ManagedProcess, StackPorts
 from reuse_tracker.system import SystemConfig, start_service
-from tests import factories as f
-from tests.stack.kafka_io import producer, read_all, send
+from tests.support import factories as f
+from tests.support.kafka_io import producer, read_all, send
 
 ROOT = "H52"
 UNIT = f"{ROOT}.03"

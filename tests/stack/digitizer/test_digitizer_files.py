@@ -15,10 +15,10 @@ from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 from pypdf import PdfReader
 
+from reuse_tracker.simulator import samples
 from reuse_tracker.system import scrape
-from services.digitizer.pipeline import samples
-from tests import factories as f
-from tests.stack.kafka_io import wait_for
+from tests.support import factories as f
+from tests.support.kafka_io import wait_for
 
 from .harness import REJECTED, ROOT, TOPIC, UNIT, DigitizerStack, sha256
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from reuse_tracker.simulator import samples
 from reuse_tracker.system import scrape
-from services.digitizer.pipeline import samples
-from tests.stack.kafka_io import wait_for
+from tests.support.kafka_io import wait_for
 
 from .harness import DigitizerStack, sha256
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from reuse_tracker.simulator import samples
 from reuse_tracker.system import scrape
 from services.digitizer.app import STOPPED_MESSAGE
-from services.digitizer.pipeline import samples
-from tests.stack.kafka_io import wait_for
+from tests.support.kafka_io import wait_for
 
 from .harness import GRACE_SECONDS, DigitizerStack
 

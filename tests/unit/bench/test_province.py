@@ -7,6 +7,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bench.province import Sampler
 from bench.publisher import read_events, write_events
 from reuse_tracker.simulator import Rates, generate
@@ -42,6 +44,7 @@ def test_mean_rate_runs_from_the_first_fact_to_the_last() -> None:
     assert Sampler().mean_rate() == 0.0
 
 
+@pytest.mark.slow
 def test_spreading_the_catalogue_keeps_every_event_and_moves_the_catalogue() -> None:
     scenario = generate("H44", 300, 3, Rates(), (date(2026, 1, 1), date(2026, 3, 31)))
     spread = spread_catalogue(scenario, seed=3)

@@ -5,7 +5,7 @@ from PIL import Image, ImageChops, TiffImagePlugin
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
 
-from services.digitizer.pipeline import samples
+from reuse_tracker.simulator import samples
 from services.digitizer.pipeline.archival import make_archival_pdf
 from services.digitizer.pipeline.images import ImageCheck, ImageKind, check_image
 from services.digitizer.pipeline.jpegstream import clean_jpeg
@@ -68,6 +68,7 @@ def test_unknown_dpi_is_laid_out_at_200() -> None:
     assert _box(_archive(out.getvalue(), "jpeg")) == [0, 0, 144, 72]
 
 
+@pytest.mark.slow
 def test_rotated_jpeg_is_stored_upright() -> None:
     reader = _archive(samples.a4_page(3, rotate_exif=6), "jpeg")
     assert _box(reader) == [0, 0, 595.44, 842.04]
@@ -110,6 +111,7 @@ def test_multi_page_bilevel_tiff_is_lossless() -> None:
     assert ImageChops.difference(original.convert("L"), stored.convert("L")).getbbox() is None
 
 
+@pytest.mark.slow
 def test_colour_png_keeps_colour_and_transparency_becomes_white() -> None:
     reader = _archive(samples.png_page(1, mode="RGBA"), "png")
     stored = _stored(reader).convert("RGB")

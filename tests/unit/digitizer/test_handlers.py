@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
+from reuse_tracker.simulator import samples
 from schemas.internal import Fact
 from services.common.broker import Outgoing
 from services.common.db import make_engine
 from services.digitizer.archive import ObjectStore
 from services.digitizer.handlers import DigitizerProcessor, is_e_result
 from services.digitizer.metrics import DigitizerMetrics
-from services.digitizer.pipeline import Limits, Processed, Rejected, samples
+from services.digitizer.pipeline import Limits, Processed, Rejected
 from services.digitizer.workers import make_pool
 
 
@@ -88,6 +89,7 @@ def _workers(proc: DigitizerProcessor) -> list[Any]:
     return list((getattr(proc.pool, "_processes", None) or {}).values())
 
 
+@pytest.mark.slow
 async def test_a_file_over_its_time_is_refused_and_the_pool_replaced(
     processor: DigitizerProcessor,
 ) -> None:
@@ -102,6 +104,7 @@ async def test_a_file_over_its_time_is_refused_and_the_pool_replaced(
     assert isinstance(await processor._run_pipeline(page, "image/jpeg", sha), Processed)
 
 
+@pytest.mark.slow
 async def test_a_dead_worker_is_replaced_and_the_file_done_again(
     processor: DigitizerProcessor,
 ) -> None:
@@ -117,6 +120,7 @@ async def test_a_dead_worker_is_replaced_and_the_file_done_again(
     assert processor.pool is not old_pool
 
 
+@pytest.mark.slow
 def test_workers_ignore_stop_signals() -> None:
     pool = make_pool(1)
     try:

@@ -1,6 +1,6 @@
 import pytest
 
-from services.digitizer.pipeline import samples
+from reuse_tracker.simulator import samples
 from services.digitizer.pipeline.identify import identify_kind, sniff
 from services.digitizer.pipeline.outcome import Rejected
 

@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image, ImageFile
 
-from services.digitizer.pipeline import samples
+from reuse_tracker.simulator import samples
 from services.digitizer.pipeline.images import (
     ImageCheck,
     ImageKind,
@@ -155,6 +155,7 @@ def test_preview_of_bilevel_tiff_is_grey_and_reduced() -> None:
     assert max(preview.size) < 2 * 256
 
 
+@pytest.mark.slow
 def test_preview_flattens_transparency_onto_white() -> None:
     preview = decode_preview(samples.png_page(1, mode="RGBA"), "png", 256)
     assert isinstance(preview, Image.Image)

@@ -2,7 +2,7 @@ import io
 
 from PIL import Image, ImageChops
 
-from services.digitizer.pipeline import samples
+from reuse_tracker.simulator import samples
 from services.digitizer.pipeline.jpegstream import clean_jpeg
 
 

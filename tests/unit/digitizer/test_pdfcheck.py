@@ -4,7 +4,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, FloatObject, NameObject
 
-from services.digitizer.pipeline import samples
+from reuse_tracker.simulator import samples
 from services.digitizer.pipeline.limits import Limits
 from services.digitizer.pipeline.outcome import PageInfo, Rejected
 from services.digitizer.pipeline.pdfcheck import PdfCheck, check_pdf, has_signature

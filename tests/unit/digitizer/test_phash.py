@@ -6,7 +6,7 @@ import itertools
 import pytest
 from PIL import Image
 
-from services.digitizer.pipeline import samples
+from reuse_tracker.simulator import samples
 from services.digitizer.pipeline.images import decode_preview
 from services.digitizer.pipeline.phash import dhash64, dhash_bits, hamming
 

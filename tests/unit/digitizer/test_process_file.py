@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFile
 from pypdf import PdfReader
 
+from reuse_tracker.simulator import samples
 from services.digitizer import pipeline
 from services.digitizer.pipeline import (
     Limits,
@@ -18,7 +19,6 @@ from services.digitizer.pipeline import (
     Rejected,
     hamming,
     process_file,
-    samples,
 )
 
 A4_200 = PageInfo(1654, 2339, 200.0, False)
@@ -55,6 +55,7 @@ def test_fast_path_skips_only_the_archival_pdf() -> None:
     assert fast == Processed(**{**full.__dict__, "archival_pdf": None})
 
 
+@pytest.mark.slow
 def test_exif_rotated_page_comes_back_upright() -> None:
     upright = _processed(samples.a4_page(3), "image/jpeg")
     for orientation in (3, 6, 8):
@@ -72,6 +73,7 @@ def test_dpi_is_recorded() -> None:
 
 
 @pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "P", "1"])
+@pytest.mark.slow
 def test_png_page(mode: samples.PageMode) -> None:
     result = _processed(samples.png_page(1, mode=mode), "image/png")
     assert result.kind == "png"
@@ -183,6 +185,7 @@ DECLARED = {
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(prefix=st.sampled_from(MAGICS), body=st.binary(max_size=2048))
+@pytest.mark.slow
 def test_never_raises_on_arbitrary_bytes(prefix: bytes, body: bytes) -> None:
     outcome = process_file(prefix + body, DECLARED[prefix])
     assert isinstance(outcome, Processed | Rejected)
@@ -190,6 +193,7 @@ def test_never_raises_on_arbitrary_bytes(prefix: bytes, body: bytes) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(data=st.data())
+@pytest.mark.slow
 def test_never_raises_on_damaged_real_files(data: st.DataObject) -> None:
     originals = [
         (samples.png_page(0, dpi=20), "image/png"),

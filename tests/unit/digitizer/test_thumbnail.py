@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image
 
-from services.digitizer.pipeline import samples
+from reuse_tracker.simulator import samples
 from services.digitizer.pipeline.images import decode_preview
 from services.digitizer.pipeline.thumbnail import make_thumbnail
 

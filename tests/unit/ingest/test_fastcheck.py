@@ -15,7 +15,7 @@ from schemas import EVENT_TYPES, SCHEMA_DIR, validator_for
 from services.ingest import validation
 from services.ingest.fastcheck import parse_if_plain, surely_valid
 from services.ingest.validation import Refused, Valid, check_event, parse_json
-from tests import factories as f
+from tests.support import factories as f
 
 EXAMPLES = sorted((SCHEMA_DIR / "v1" / "examples").glob("*.json"))
 
@@ -125,6 +125,7 @@ def test_examples_get_the_reference_verdict(path: Path) -> None:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_events())
+@pytest.mark.slow
 def test_fast_schema_check_never_accepts_what_the_reference_refuses(event: Any) -> None:
     for event_type in EVENT_TYPES:
         if surely_valid(event_type, event):
@@ -133,6 +134,7 @@ def test_fast_schema_check_never_accepts_what_the_reference_refuses(event: Any) 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(event=mutated_events(), ascii_only=st.booleans())
+@pytest.mark.slow
 def test_check_event_answers_as_without_fast_paths(event: Any, ascii_only: bool) -> None:
     raw = json.dumps(event, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
     with pytest.MonkeyPatch.context() as mp:
@@ -147,13 +149,25 @@ def test_check_event_answers_as_without_fast_paths(event: Any, ascii_only: bool)
         max_size=4,
     ),
 )
+@pytest.mark.slow
 def test_fast_parse_is_the_reference_parse(seed: Any, edits: list[tuple[int, int]]) -> None:
     raw = bytearray(json.dumps(seed, ensure_ascii=False).encode())
     for pos, byte in edits:
         raw[pos % len(raw)] = byte
     fast = parse_if_plain(bytes(raw))
+    if not edits:  # a plain event: the fast parser must take it itself
+        assert fast is not None
     if fast is not None:
         assert repr(fast) == repr(parse_json(bytes(raw)))
+
+
+# The edge documents msgspec parses itself; it hands the others to the reference parser.
+FAST_EDGES = {
+    b"123456789012345678901234567890",
+    b'{"a": "\\ud83d\\ude00"}',
+    b'{"a": 1, "a": 2}',
+    b'{"a": -0}',
+}
 
 
 @pytest.mark.parametrize(
@@ -171,6 +185,7 @@ def test_fast_parse_is_the_reference_parse(seed: Any, edits: list[tuple[int, int
 )
 def test_edge_documents_parse_as_the_reference_says(raw: bytes) -> None:
     fast = parse_if_plain(raw)
+    assert (fast is not None) == (raw in FAST_EDGES)
     try:
         reference: Any = parse_json(raw)
     except ValueError:
@@ -187,3 +202,25 @@ def test_a_lone_surrogate_is_refused_not_handed_on() -> None:
     assert verdict == Refused(
         "malformed_json", "a string holds an unpaired UTF-16 surrogate escape"
     )
+
+
+def _boom(*_args: Any) -> Any:
+    raise AssertionError("the reference path ran for a plain, valid event")
+
+
+PLAIN_VALID = [e for e in SEEDS if _reference_valid(e["event_type"], e)]
+
+
+@pytest.mark.parametrize("event", PLAIN_VALID, ids=lambda e: str(e["event_type"]))
+def test_plain_valid_events_never_reach_the_reference_path(
+    event: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every other test here passes if the fast passes answer "not sure" every time (they
+    # would then only cost time): this one fails if msgspec or jsonschema-rs stops working.
+    raw = json.dumps(event, ensure_ascii=False).encode()
+    verdict = check_event(raw, "H44")
+    monkeypatch.setattr(validation, "parse_json", _boom)
+    monkeypatch.setattr(validation, "validator_for", _boom)
+    assert parse_if_plain(raw) == event
+    assert surely_valid(event["event_type"], event)
+    assert check_event(raw, "H44") == verdict

@@ -12,7 +12,7 @@ from schemas.internal import encode
 from services.ingest.normalize import to_fact
 from services.ingest.pseudonymize import ApplicantHasher
 from services.ingest.validation import Refused, Valid, check_event
-from tests import factories as f
+from tests.support import factories as f
 
 
 def verdict(event: dict[str, Any]) -> Valid | Refused:

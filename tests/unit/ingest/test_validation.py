@@ -10,7 +10,7 @@ import pytest
 from services.ingest.directory import UnitDirectory
 from services.ingest.pseudonymize import ApplicantHasher
 from services.ingest.validation import Refused, Valid, check_event
-from tests import factories as f
+from tests.support import factories as f
 
 
 def raw(event: dict[str, Any]) -> bytes:

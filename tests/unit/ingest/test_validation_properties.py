@@ -9,6 +9,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +90,7 @@ def assert_contract_verdict(result: Valid | Refused, raw: bytes) -> None:
 
 @LIMITS
 @given(json_values)
+@pytest.mark.slow
 def test_any_json_value_gets_a_contract_verdict(value: Any) -> None:
     raw = json.dumps(value).encode()
     assert_contract_verdict(check_event(raw, ROOT), raw)
@@ -117,6 +119,7 @@ envelope_values = st.fixed_dictionaries(
 
 @LIMITS
 @given(envelope_values)
+@pytest.mark.slow
 def test_envelope_shaped_values_get_a_contract_verdict(value: dict[str, Any]) -> None:
     raw = json.dumps(value).encode()
     assert_contract_verdict(check_event(raw, ROOT), raw)
@@ -124,6 +127,7 @@ def test_envelope_shaped_values_get_a_contract_verdict(value: dict[str, Any]) ->
 
 @LIMITS
 @given(st.sampled_from(EVENT_TYPES), clean_values)
+@pytest.mark.slow
 def test_any_schema_version_but_the_integer_one_is_unsupported(
     event_type: str, version: Any
 ) -> None:
@@ -139,6 +143,7 @@ def test_any_schema_version_but_the_integer_one_is_unsupported(
 
 @LIMITS
 @given(st.sampled_from(EVENT_TYPES), clean_text | clean_values)
+@pytest.mark.slow
 def test_an_event_type_outside_the_contract_is_unknown_or_invalid(
     event_type: str, new_type: Any
 ) -> None:
@@ -170,6 +175,7 @@ def test_a_missing_envelope_field_is_invalid(event_type: str, field: str) -> Non
 
 @LIMITS
 @given(st.sampled_from(EVENT_TYPES), st.datetimes(min_value=datetime(1900, 1, 1)))
+@pytest.mark.slow
 def test_a_timestamp_without_offset_is_invalid(event_type: str, moment: datetime) -> None:
     event = copy.deepcopy(EXAMPLES[event_type])
     event["occurred_at"] = moment.isoformat(timespec="seconds")
@@ -180,6 +186,7 @@ def test_a_timestamp_without_offset_is_invalid(event_type: str, moment: datetime
 
 @LIMITS
 @given(st.sampled_from(FILE_EXAMPLES), clean_text)
+@pytest.mark.slow
 def test_an_object_key_outside_the_root_prefix_is_refused(event_type: str, key: str) -> None:
     event = copy.deepcopy(EXAMPLES[event_type])
     for bad in (key if not key.startswith(f"{ROOT}/") else f"../{key}", f"{ROOT}/../{key}"):
@@ -191,6 +198,7 @@ def test_an_object_key_outside_the_root_prefix_is_refused(event_type: str, key: 
 
 @LIMITS
 @given(st.sampled_from(EVENT_TYPES), st.dictionaries(clean_text, clean_text, max_size=5))
+@pytest.mark.slow
 def test_unknown_data_fields_are_ignored_and_dropped(
     event_type: str, extra: dict[str, str]
 ) -> None:

@@ -27,6 +27,7 @@ def test_committed_dashboard_matches_the_code(name: str) -> None:
     )
 
 
+@pytest.mark.slow
 def test_committed_asyncapi_documents_match_the_apps() -> None:
     # In a child process: building the apps sets up logging and reads settings.
     code = (

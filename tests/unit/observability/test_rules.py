@@ -6,11 +6,12 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from reuse_tracker.stack import StackPorts
 from reuse_tracker.stack.prometheus import COMMITTED_CONFIG, PROMETHEUS_DIR, render_config
-from tests.promtool import promtool
+from tests.support.promtool import promtool
 
 RULES = sorted((PROMETHEUS_DIR / "rules").glob("*.yml"))
 RULE_TESTS = sorted((PROMETHEUS_DIR / "tests").glob("*.yml"))
@@ -44,6 +45,7 @@ def test_config_is_valid_and_generated() -> None:
     _run("check", "config", str(COMMITTED_CONFIG))
 
 
+@pytest.mark.slow
 def test_rule_unit_tests_pass() -> None:
     assert RULE_TESTS
     _run("test", "rules", *map(str, RULE_TESTS))

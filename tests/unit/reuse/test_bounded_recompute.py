@@ -16,8 +16,8 @@ from services.common.db import create_tables, make_engine
 from services.reuse import aggregates, flags
 from services.reuse import tables as t
 from services.reuse.projection import Projection
-from tests import factories as f
-from tests.province_facts import fact_of
+from tests.support import factories as f
+from tests.support.province_facts import fact_of
 
 MANY = 300
 
@@ -66,6 +66,7 @@ async def _exact(engine: AsyncEngine) -> None:
     assert stored == fresh
 
 
+@pytest.mark.slow
 async def test_a_late_assignment_recomputes_only_the_dossiers_it_changes(
     engine: AsyncEngine, recomputed: list[int]
 ) -> None:
@@ -92,6 +93,7 @@ async def test_a_late_assignment_recomputes_only_the_dossiers_it_changes(
     await _exact(engine)
 
 
+@pytest.mark.slow
 async def test_a_new_scan_of_a_busy_applicant_recomputes_a_bounded_set(
     engine: AsyncEngine, recomputed: list[int]
 ) -> None:

@@ -25,8 +25,8 @@ from services.reuse.gauges import (
 )
 from services.reuse.indicators import METRICS, metric_object
 from services.reuse.projection import Projection
-from tests.unit.reuse.test_projection import EXPECTED, history
-from tests.unit.reuse.test_reuse_evidence import history as evidence_history
+from tests.unit.reuse.evidence_history import history as evidence_history
+from tests.unit.reuse.projection_history import EXPECTED, history
 
 AS_OF = date(2026, 3, 31)
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -127,6 +127,7 @@ def _synthetic(root: str, units: int, period: str) -> RootSnapshot:
 
 
 @pytest.mark.parametrize(("provinces", "series"), [(1, 7_801), (34, 265_234)])
+@pytest.mark.slow
 def test_series_count_grows_linearly_with_units(provinces: int, series: int) -> None:
     """150 units per province: 52 series per unit plus one unit count per root."""
     snapshots = [

@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,7 @@ from services.common.db import create_tables, make_engine
 from services.reuse import aggregates, tables
 from services.reuse.indicators import IndicatorReader, split_period
 from services.reuse.projection import Projection
-from tests.unit.reuse.test_reuse_evidence import history
+from tests.unit.reuse.evidence_history import history
 
 DAYS = st.dates(min_value=date(2025, 11, 1), max_value=date(2026, 6, 30))
 
@@ -49,6 +50,7 @@ def test_split_period_examples() -> None:
     assert split_period(date(2024, 2, 1), date(2024, 2, 29)) == ([], (date(2024, 2, 1),) * 2)
 
 
+@pytest.mark.slow
 def test_any_period_sums_what_its_days_hold(tmp_path: Path) -> None:
     async def go() -> None:
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")

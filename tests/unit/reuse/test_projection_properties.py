@@ -4,12 +4,12 @@ unit's figures are the same whatever the delivery order, batching and redelivery
 from __future__ import annotations
 
 import asyncio
-import random
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +20,8 @@ from services.ingest.pseudonymize import ApplicantHasher
 from services.reuse import tables
 from services.reuse.indicators import IndicatorReader
 from services.reuse.projection import Projection
-from tests import factories as f
+from tests.support import factories as f
+from tests.unit.reuse.redelivery import redelivered
 
 HASHER = ApplicantHasher(b"h" * 32)
 ROOT = "H44"
@@ -181,17 +182,9 @@ async def _figures(db: Path, batches: list[list[Fact]]) -> dict[str, Any]:
         await engine.dispose()
 
 
-def _redelivered(facts: list[Fact], seed: int) -> list[list[Fact]]:
-    """The facts shuffled, some delivered twice, cut into random batches."""
-    rng = random.Random(seed)
-    stream = facts + rng.sample(facts, k=rng.randint(0, len(facts)))
-    rng.shuffle(stream)
-    cuts = sorted(rng.sample(range(1, len(stream)), k=min(len(stream) - 1, rng.randint(0, 6))))
-    return [stream[i:j] for i, j in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
-
-
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories(), st.integers(0, 2**32))
+@pytest.mark.slow
 def test_figures_do_not_depend_on_order_batching_or_redelivery(
     facts: list[Fact], seed: int
 ) -> None:
@@ -199,7 +192,7 @@ def test_figures_do_not_depend_on_order_batching_or_redelivery(
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
     with tempfile.TemporaryDirectory(dir=shm) as tmp:
         in_order = asyncio.run(_figures(Path(tmp) / "a.db", [facts]))
-        any_order = asyncio.run(_figures(Path(tmp) / "b.db", _redelivered(facts, seed)))
+        any_order = asyncio.run(_figures(Path(tmp) / "b.db", redelivered(facts, seed)))
         one_by_one = asyncio.run(_figures(Path(tmp) / "c.db", [[x] for x in reversed(facts)]))
     assert any_order == in_order
     assert one_by_one == in_order

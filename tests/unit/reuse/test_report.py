@@ -10,6 +10,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.console import Console
 
 from reuse_tracker.report import (
@@ -26,9 +27,9 @@ from services.reuse.indicators import METRICS
 from services.reuse.natural import natural_key, natural_sorted
 from services.reuse.projection import Projection
 from services.reuse.pull import points_lost
-from tests import factories as f
-from tests.unit.api import data as api_data
-from tests.unit.reuse.test_cli_indicators import _project, _run
+from tests.support import factories as f
+from tests.support import small_province as api_data
+from tests.unit.reuse.indicators_cli import project_history, run_indicators
 
 
 def _unit(code: str, dossiers: int, total: float) -> dict[str, Any]:
@@ -147,13 +148,14 @@ def test_full_table_csv_in_natural_order(tmp_path: Path) -> None:
 
 
 def test_the_indicators_command_fits_100_columns(tmp_path: Path) -> None:
-    _project(tmp_path)
-    out = _run(tmp_path, "--breakdown", "children")
+    project_history(tmp_path)
+    out = run_indicators(tmp_path, "--breakdown", "children")
     assert max(len(line.rstrip()) for line in out.splitlines()) <= WIDTH, out
 
 
+@pytest.mark.slow
 def test_many_direct_units_go_to_a_csv(tmp_path: Path) -> None:
-    _project(tmp_path)
+    project_history(tmp_path)
 
     async def register() -> None:
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'reuse.db'}")
@@ -162,7 +164,7 @@ def test_many_direct_units_go_to_a_csv(tmp_path: Path) -> None:
         await engine.dispose()
 
     asyncio.run(register())
-    out = _run(tmp_path, "--breakdown", "children")
+    out = run_indicators(tmp_path, "--breakdown", "children")
     assert max(len(line.rstrip()) for line in out.splitlines()) <= WIDTH, out
     assert "that cost it most points" in out
     path = tmp_path / "reports" / "indicators-H44-2026-01-01-2026-03-31.csv"

@@ -21,7 +21,7 @@ from services.reuse.indicators import IndicatorReader, split_period
 from services.reuse.missed import StoredFile, find_missed
 from services.reuse.projection import Projection
 from services.reuse.units import UnitTree
-from tests import factories as f
+from tests.support import factories as f
 
 HASHER = ApplicantHasher(b"o" * 32)
 PERIOD = (date(2026, 1, 1), date(2026, 12, 31))
@@ -129,6 +129,7 @@ def test_a_root_that_never_registered_still_counts_itself(tmp_path: Path) -> Non
 # -- 6: verified reuse whatever the order ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_claim_is_verified_by_a_result_scan_that_arrives_later(tmp_path: Path) -> None:
     claim = fact(
         f.received(

@@ -17,7 +17,7 @@ from reuse_tracker.simulator.faults import INVALID_CODES
 from reuse_tracker.simulator.generate import Scenario, generate
 from reuse_tracker.simulator.rates import Rates
 from schemas import EVENT_TYPES, validator_for
-from tests.unit.simulator.conftest import PERIOD, STRESS
+from tests.unit.simulator.scenarios import PERIOD, STRESS
 from tests.unit.simulator.standin import tiny_page
 
 MAX_EVENT = 256 * 1024
@@ -74,6 +74,7 @@ def _bodies(scenario: Scenario) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
+@pytest.mark.slow
 def test_same_seed_same_scenario() -> None:
     a = generate("H44", 120, 42, STRESS, PERIOD, renderer=tiny_page, workers=0)
     b = generate("H44", 120, 42, STRESS, PERIOD, renderer=tiny_page, workers=0)
@@ -87,6 +88,7 @@ def test_same_seed_same_scenario() -> None:
     assert c.events != a.events
 
 
+@pytest.mark.slow
 def test_every_message_is_refused_exactly_as_intended(stress: Scenario) -> None:
     stored: dict[str, bytes] = {}
     for event, expected in zip(stress.events, stress.rejections, strict=True):
@@ -100,6 +102,7 @@ def test_every_message_is_refused_exactly_as_intended(stress: Scenario) -> None:
         assert stress.expected_rejections[code] >= 1, code
 
 
+@pytest.mark.slow
 def test_invalid_events_are_a_few_per_thousand(default_scenario: Scenario) -> None:
     invalid = [k for k in default_scenario.kinds if k.startswith("invalid:")]
     assert len(invalid) >= len(INVALID_CODES)
@@ -107,6 +110,7 @@ def test_invalid_events_are_a_few_per_thousand(default_scenario: Scenario) -> No
     assert len(invalid) <= 0.01 * len(default_scenario.events) + len(INVALID_CODES)
 
 
+@pytest.mark.slow
 def test_valid_events_have_the_envelope(stress: Scenario) -> None:
     seen_ids: set[str] = set()
     types: Counter[str] = Counter()
@@ -136,6 +140,7 @@ def test_valid_events_have_the_envelope(stress: Scenario) -> None:
     assert set(types) == set(EVENT_TYPES)
 
 
+@pytest.mark.slow
 def test_catalogue_comes_first_with_a_reregistration_trap(stress: Scenario) -> None:
     cat = stress.catalogue
     first_dossier = stress.kinds.index("dossier.received")
@@ -168,6 +173,7 @@ def test_duplicates_repeat_an_earlier_message_without_files(stress: Scenario) ->
     assert duplicates > 10
 
 
+@pytest.mark.slow
 def test_received_times_and_the_period(stress: Scenario) -> None:
     received: dict[str, datetime] = {}
     for i, body in _bodies(stress):
@@ -239,6 +245,7 @@ def test_missed_reuse_happens(stress: Scenario) -> None:
     )
 
 
+@pytest.mark.slow
 def test_applicant_ids_look_real(default_scenario: Scenario) -> None:
     kinds: Counter[str] = Counter()
     for i, body in _bodies(default_scenario):
@@ -270,6 +277,7 @@ def test_files_are_named_by_their_event(stress: Scenario) -> None:
 
 
 @pytest.mark.parametrize("root", ["H45", "G09"])
+@pytest.mark.slow
 def test_other_roots(root: str) -> None:
     scenario = generate(root, 40, 1, Rates(), PERIOD, renderer=tiny_page, workers=0)
     assert all(e.topic == f"dossier-events.{root}" for e in scenario.events)

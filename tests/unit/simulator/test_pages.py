@@ -7,18 +7,20 @@ import io
 import json
 import warnings
 
+import pytest
 from PIL import Image
 from pypdf import PdfReader
 
 from reuse_tracker.simulator.generate import generate
 from reuse_tracker.simulator.pages import PageSpec, render_all, result_pdf
 from reuse_tracker.simulator.rates import Rates
-from tests.unit.simulator.conftest import PERIOD
+from tests.unit.simulator.scenarios import PERIOD
 from tests.unit.simulator.standin import tiny_page
 
 A4_200 = (1654, 2339)
 
 
+@pytest.mark.slow
 def test_a_small_province_with_real_pages() -> None:
     rates = Rates(
         scanned=0.6,
@@ -59,6 +61,7 @@ def test_a_rescan_is_new_bytes_of_the_same_paper() -> None:
     assert first == render_all([PageSpec("scan", 11)], workers=0)[0]
 
 
+@pytest.mark.slow
 def test_the_pool_keeps_order_and_matches_serial() -> None:
     specs = [PageSpec("scan", n, jitter=n % 2) for n in range(20)] + [
         PageSpec("pdf", n, title=f"KQ{n}", stamp=n) for n in range(5)

@@ -7,6 +7,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +16,7 @@ from reuse_tracker.simulator.generate import generate
 from reuse_tracker.simulator.rates import Rates
 from reuse_tracker.simulator.rounding import half_up
 from reuse_tracker.simulator.truth import MAX_SCORE, compute_truth
-from tests.unit.simulator.conftest import STRESS
+from tests.unit.simulator.scenarios import STRESS
 from tests.unit.simulator.standin import tiny_page
 
 PERIOD = (date(2026, 1, 1), date(2026, 1, 31))
@@ -39,6 +40,7 @@ def _metric(entry: dict[str, Any], code: str) -> dict[str, Any]:
     stressed=st.booleans(),
     shuffle=st.randoms(use_true_random=False),
 )
+@pytest.mark.slow
 def test_truth_does_not_depend_on_the_order_of_dossiers(
     seed: int, dossiers: int, stressed: bool, shuffle: random.Random
 ) -> None:

@@ -23,9 +23,9 @@ from services.ingest.normalize import to_fact
 from services.ingest.pseudonymize import ApplicantHasher
 from services.reuse import tables
 from services.reuse.indicators import METRICS
-from tests import factories as f
-from tests.pg import fresh_database
-from tests.unit.reuse.test_projection_properties import _redelivered
+from tests.support import factories as f
+from tests.support.pg import fresh_database
+from tests.unit.reuse.redelivery import redelivered
 
 from .served import served
 
@@ -192,7 +192,7 @@ def check(url: str, facts: list[Fact], seed: int) -> None:
     in_order = asyncio.run(answers(url, [facts]))
     assert any(status == 200 for status, _ in in_order)
     explained_as_computed(in_order)
-    any_order = asyncio.run(answers(url, _redelivered(facts, seed)))
+    any_order = asyncio.run(answers(url, redelivered(facts, seed)))
     assert any_order == in_order
     one_by_one = asyncio.run(answers(url, [[x] for x in reversed(facts)]))
     assert one_by_one == in_order
@@ -207,6 +207,7 @@ PROPERTY = settings(
 
 @PROPERTY
 @given(provinces(), st.integers(0, 2**32))
+@pytest.mark.slow
 def test_every_endpoint_ignores_order_on_sqlite(facts: list[Fact], seed: int) -> None:
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
     with tempfile.TemporaryDirectory(dir=shm) as tmp:

@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image, ImageOps
 
-from services.digitizer.pipeline import samples
+from reuse_tracker.simulator import samples
 
 
 def _open(data: bytes) -> Image.Image:
@@ -33,6 +33,7 @@ def test_layouts_differ_by_seed_and_rescans_differ_in_bytes() -> None:
 
 
 @pytest.mark.parametrize("orientation", [2, 3, 4, 5, 6, 7, 8])
+@pytest.mark.slow
 def test_exif_orientation_restores_the_upright_page(orientation: int) -> None:
     stored = _open(samples.a4_page(4, rotate_exif=orientation))
     assert stored.getexif()[0x0112] == orientation

@@ -1,4 +1,4 @@
-"""The naive Pillow pass, kept as the benchmark baseline for the fast path."""
+"""The naive Pillow pass: the digitizer benchmark's baseline for the fast path."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import io
 
 from PIL import Image, ImageOps
 
-from .phash import HASH_HEIGHT, HASH_WIDTH, dhash_bits
-from .thumbnail import WEBP_METHOD, WEBP_QUALITY
+from services.digitizer.pipeline.phash import HASH_HEIGHT, HASH_WIDTH, dhash_bits
+from services.digitizer.pipeline.thumbnail import WEBP_METHOD, WEBP_QUALITY
 
 
 def naive_baseline(data: bytes, thumb_size: int = 256) -> int:

@@ -17,7 +17,7 @@ from services.reuse import tokens as _tokens  # noqa: F401 - registers reuse_tok
 from services.reuse.api import api_router
 from services.reuse.projection import Projection
 from services.reuse.tokens import create_token
-from tests.pg import fresh_database
+from tests.support.pg import fresh_database
 
 
 @dataclass

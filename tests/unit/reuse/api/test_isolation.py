@@ -19,7 +19,7 @@ from services.ingest.normalize import to_fact
 from services.ingest.pseudonymize import ApplicantHasher
 from services.reuse.api import api_router
 from services.reuse.indicators import METRICS
-from tests import factories as f
+from tests.support import factories as f
 
 from .served import Served, database, served
 
@@ -121,6 +121,7 @@ def foreign_marks(root: str) -> list[str]:
     return [other, HASHER.hash(SHARED_APPLICANT)]
 
 
+@pytest.mark.slow
 async def test_no_answer_names_another_root(api: Served) -> None:
     for root, units in UNITS.items():
         for unit in units:
@@ -160,6 +161,7 @@ async def test_a_unit_outside_the_prefix_is_read_with_its_roots_token(api: Serve
         {"from": "0001-01-01", "to": "9999-12-31"},
     ],
 )
+@pytest.mark.slow
 async def test_the_calendars_extremes_answer(api: Served, period: dict[str, str]) -> None:
     for path, params in requests("H44", period):
         got = await api.get(path, "auditor", **params)
@@ -174,6 +176,7 @@ def date_examples() -> tuple[list[str], list[str]]:
     return params["from"]["schema"]["examples"], params["to"]["schema"]["examples"]
 
 
+@pytest.mark.slow
 async def test_every_pair_of_example_dates_answers_without_a_server_error(api: Served) -> None:
     starts, ends = date_examples()
     assert {"0001-01-01", "9999-12-31"} <= set(starts) & set(ends)

@@ -16,12 +16,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from reuse_tracker.stack import LocalStack, PortTaken, StackConfig, StackError, StackPorts
+from reuse_tracker.stack.slots import spare_port, stack_ports
 from reuse_tracker.system import SERVICES, SystemConfig, start_service
-from tests.ports import spare_port, stack_ports
 
 from .pgcluster import PgCluster
 
-STACK = "reliability"  # the reliability suites' test port set (tests/ports.py)
+STACK = "reliability"  # the reliability suites' test port set (reuse_tracker/stack/slots.py)
 
 
 def ports() -> StackPorts:

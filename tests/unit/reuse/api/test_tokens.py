@@ -66,6 +66,7 @@ def test_create_prints_the_token_alone_on_its_last_line(tmp_path: Path) -> None:
     assert (tmp_path / "reuse.db").exists()  # the reuse service's default database
 
 
+@pytest.mark.slow
 def test_every_token_is_new(tmp_path: Path) -> None:
     made = {create(tmp_path, "--role", "auditor") for _ in range(5)}
     assert len(made) == 5
@@ -92,6 +93,7 @@ def test_a_bad_role_is_refused(tmp_path: Path, role: str) -> None:
         Role.parse(role)
 
 
+@pytest.mark.slow
 def test_list_never_shows_tokens(tmp_path: Path) -> None:
     first = create(tmp_path, "--role", "auditor", "--name", "auditor-one")
     second = create(tmp_path, "--role", "province:H44", "--name", "h44-office")
@@ -106,6 +108,7 @@ def test_list_never_shows_tokens(tmp_path: Path) -> None:
         assert token[4:12] not in result.stdout
 
 
+@pytest.mark.slow
 def test_revoke(tmp_path: Path) -> None:
     keep = create(tmp_path, "--role", "auditor", "--name", "keep")
     drop = create(tmp_path, "--role", "auditor", "--name", "drop")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.api.conftest import Province
+from tests.unit.reuse.api.province import Province
 
 GOOD = {"unit": "H44", "from": "2026-03-01", "to": "2026-03-31"}
 ENDPOINTS: list[tuple[str, dict[str, str]]] = [

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from reuse_tracker.cli import app as cli
 from services.reuse.csvreport import header, indicators_csv
-from tests.unit.api import data
-from tests.unit.api.conftest import Province
+from tests.support import small_province as data
+from tests.unit.reuse.api.province import Province
 
 START, END = data.PERIOD
 H44 = {"unit": "H44", "from": START.isoformat(), "to": END.isoformat()}
@@ -92,6 +92,7 @@ def _cli(province: Province, *args: str) -> str:
 
 
 @pytest.mark.parametrize("breakdown", ["none", "children"])
+@pytest.mark.slow
 async def test_the_cli_prints_what_the_api_answers(province: Province, breakdown: str) -> None:
     args = ["--unit", "H44", "--from", H44["from"], "--to", H44["to"], "--breakdown", breakdown]
     # The command runs its own event loop: give it a thread of its own.

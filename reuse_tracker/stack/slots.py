@@ -1,18 +1,19 @@
-"""Port sets for test stacks: one slot per stack, movable as a whole so two runs can go side
-by side, and all below Linux's ephemeral range (see reuse_tracker.stack.ports.TEST_BASE)."""
+"""Port sets for the stacks the test suites and the benchmark start: one slot per stack,
+movable as a whole so two runs can go side by side, and all below Linux's ephemeral range
+(see reuse_tracker.stack.ports.TEST_BASE)."""
 
 from __future__ import annotations
 
 import functools
 import os
 
-from reuse_tracker.stack import StackPorts
-from reuse_tracker.stack.ports import TEST_SLOTS, port_is_free
+from .ports import TEST_SLOTS, StackPorts, port_is_free
 
 SHIFT_VARIABLE = "TRACKER_TEST_PORT_SHIFT"
 
-# The stacks the suites start, in slot order within a shift. A run with shift s uses slots
-# s * SLOTS_PER_SHIFT + index, so runs with different shifts never share a port.
+# The stacks the suites and the benchmark start, in slot order within a shift. A run with
+# shift s uses slots s * SLOTS_PER_SHIFT + index, so runs with different shifts never share
+# a port.
 STACKS = (
     "system-sqlite",
     "system-postgresql",
@@ -47,7 +48,9 @@ def stack_slot(stack: str) -> int:
     """The slot of `stack` for this run, chosen once: the run's shift, or the next shift
     whose ports are all free (a server left by a killed earlier run may still hold one)."""
     if stack not in STACKS:
-        raise ValueError(f"unknown test stack {stack!r}; add it to tests.ports.STACKS")
+        raise ValueError(
+            f"unknown test stack {stack!r}; add it to reuse_tracker.stack.slots.STACKS"
+        )
     first = port_shift()
     for shift in (first, *(s for s in SHIFTS if s > first), *(s for s in SHIFTS if s < first)):
         slot = _slot(stack, shift)

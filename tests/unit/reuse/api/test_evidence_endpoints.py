@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from services.reuse import tables as t
 from services.reuse.vocabulary import INDICATOR_CODES, POLICIES
-from tests.unit.api import data
-from tests.unit.api.conftest import Province
+from tests.support import small_province as data
+from tests.unit.reuse.api.province import Province
 
 START, END = data.PERIOD
 PERIOD = {"from": START.isoformat(), "to": END.isoformat()}
@@ -125,6 +125,7 @@ async def test_missed_reuse_breakdown_policy_and_paging(province: Province) -> N
 
 
 @pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.slow
 async def test_explain_counts_equal_the_indicator(province: Province, policy: str) -> None:
     for unit in ("H44", "H44.01", "H44.02", "H44.03", "H44.100"):
         figures = await province.reader.indicators(unit, START, END, policy=policy)
@@ -150,6 +151,7 @@ async def test_explain_counts_equal_the_indicator(province: Province, policy: st
 
 
 @pytest.mark.parametrize("code", INDICATOR_CODES)
+@pytest.mark.slow
 async def test_explain_pages(province: Province, code: str) -> None:
     whole = await get(province, "/v1/explain", unit="H44", indicator=code, **PERIOD)
     paged: list[Any] = []

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench.digitizer import run
 
 
+@pytest.mark.slow
 def test_quick_run_reports_every_figure() -> None:
     result = run(quick=True)
     json.dumps(result)  # JSON-able as it is

@@ -33,7 +33,7 @@ from services.ingest.pseudonymize import ApplicantHasher
 from services.reuse import tables as t
 from services.reuse import tokens  # noqa: F401 - registers reuse_tokens on the metadata
 from services.reuse.projection import Projection
-from tests import factories as f
+from tests.support import factories as f
 
 PERIOD = (date(2026, 3, 1), date(2026, 3, 31))
 HASHER = ApplicantHasher(b"t" * 32)

@@ -1,4 +1,5 @@
-"""The auditor API over the hand-computed province of data.py, on SQLite and PostgreSQL."""
+"""The hand-computed province (tests/support/small_province.py) behind the auditor API: its
+database, a client of the API on it, and tokens of every kind."""
 
 from __future__ import annotations
 
@@ -8,19 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.db import make_engine, make_read_engine
 from services.reuse.api import api_router
-from services.reuse.indicators import METRICS, IndicatorReader
+from services.reuse.indicators import IndicatorReader
 from services.reuse.tokens import create_token, revoke_token
-from tests.pg import fresh_database
-
-from . import data
-
-REUSE = next(spec for spec in METRICS if spec.code == "REUSED_DIGITIZED_DATA")
+from tests.support import small_province as data
 
 
 @dataclass
@@ -45,25 +41,8 @@ class Province:
         return {"TRACKER_DATABASE_URL": self.url} if self.kind == "postgres" else {}
 
 
-@pytest.fixture(
-    scope="session",
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-)
-async def province(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Province]:
-    """The hand-computed province, served by the API (with tokens already created)."""
-    var_dir = tmp_path_factory.mktemp(f"api-{request.param}")
-    if request.param == "sqlite":
-        async with _served("sqlite", f"sqlite+aiosqlite:///{var_dir / 'reuse.db'}", var_dir) as p:
-            yield p
-    else:
-        async with fresh_database("tracker_api") as url, _served("postgres", url, var_dir) as p:
-            yield p
-
-
 @asynccontextmanager
-async def _served(kind: str, url: str, var_dir: Path) -> AsyncIterator[Province]:
+async def served_province(kind: str, url: str, var_dir: Path) -> AsyncIterator[Province]:
     """Build the data, create tokens and a client; dispose of them afterwards."""
     engine = make_engine(url)
     read_engine = make_read_engine(url)  # what the service serves the API through

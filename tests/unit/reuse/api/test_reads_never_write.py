@@ -5,17 +5,16 @@ background), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import re
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, event, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,8 +22,9 @@ from services.common.db import make_engine, make_read_engine
 from services.reuse.api import api_router
 from services.reuse.token_usage import TokenUsage
 from services.reuse.tokens import create_token, list_tokens, tokens
-from tests.unit.api import data
-from tests.unit.api.conftest import Province
+from tests.support import small_province as data
+from tests.unit.reuse.api.province import Province
+from tests.unit.reuse.api.statements import WRITE, statements
 
 START, END = data.PERIOD
 PERIOD = {"from": START.isoformat(), "to": END.isoformat()}
@@ -36,22 +36,6 @@ REQUESTS: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/explain", {"unit": "H44", **PERIOD, "indicator": "REUSED_DIGITIZED_DATA"}),
 )
 FIRST_PATH, FIRST_PARAMS = REQUESTS[0]
-WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement any engine of this process executes meanwhile."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", note)
 
 
 @asynccontextmanager
@@ -73,6 +57,7 @@ async def _token_id(engine: AsyncEngine, name: str) -> int:
     return next(r.id for r in await list_tokens(engine) if r.name == name)
 
 
+@pytest.mark.slow
 async def test_a_request_issues_no_write_and_the_last_use_is_recorded_later(
     province: Province,
 ) -> None:
@@ -108,6 +93,7 @@ async def test_the_read_engine_refuses_to_write(province: Province) -> None:
         await read_engine.dispose()
 
 
+@pytest.mark.slow
 async def test_requests_answer_while_a_writer_holds_the_lock(province: Province) -> None:
     """A writer mid-transaction (it has written, not committed) delays no request, and no
     request sees its uncommitted token; once committed, the token works."""

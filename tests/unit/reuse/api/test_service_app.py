@@ -15,7 +15,7 @@ from services.reuse import app as reuse_app
 from services.reuse import tables
 from services.reuse.settings import ReuseSettings
 from services.reuse.tokens import create_token
-from tests.unit.api.test_reads_never_write import WRITE, statements
+from tests.unit.reuse.api.statements import WRITE, statements
 
 
 @pytest.fixture
@@ -64,6 +64,7 @@ async def test_openapi_describes_the_endpoints(served: tuple[httpx.AsyncClient, 
     assert {"breakdown", "format", "denominator"} <= {p["name"] for p in indicators["parameters"]}
 
 
+@pytest.mark.slow
 async def test_metrics_and_health_are_open_the_api_is_not(
     served: tuple[httpx.AsyncClient, str],
 ) -> None:

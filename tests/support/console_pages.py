@@ -1,8 +1,12 @@
-"""Reading the console's pages back into figures, to compare them with the API's."""
+"""Reading the console's pages and workbooks back into figures, to compare them with the
+API's."""
 
 from __future__ import annotations
 
+import io
 from html.parser import HTMLParser
+
+from openpyxl import load_workbook
 
 
 class _Tables(HTMLParser):
@@ -61,3 +65,18 @@ def metric_cells(cells: list[str], lang: str = "vi") -> dict[str, float | None]:
         "ratio": figure(cells[4], lang),
         "score": figure(score_text, lang),
     }
+
+
+def xlsx_rows(content: bytes) -> list[list[str]]:
+    """The first sheet's cells written as the CSV writes them (two decimals for ratios and
+    scores, which a workbook stores as plain numbers)."""
+    sheet = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    two = [str(h).endswith(("ratio", "score")) and h != "max_score" for h in rows[0]]
+    return [
+        [
+            "" if v is None else f"{v:.2f}" if two[i] and i and r is not rows[0] else str(v)
+            for i, v in enumerate(r)
+        ]
+        for r in rows
+    ]

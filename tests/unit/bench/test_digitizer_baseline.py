@@ -1,12 +1,16 @@
 import io
 
+import pytest
 from PIL import Image
 
-from services.digitizer.pipeline import naive_baseline, process_file, samples
+from bench.digitizer_baseline import naive_baseline
+from reuse_tracker.simulator import samples
+from services.digitizer.pipeline import process_file
 from services.digitizer.pipeline.outcome import Processed
 from services.digitizer.pipeline.phash import hamming
 
 
+@pytest.mark.slow
 def test_baseline_hash_agrees_with_the_fast_path() -> None:
     for seed in (1, 2, 3):
         data = samples.a4_page(seed, jitter=seed)
@@ -16,6 +20,7 @@ def test_baseline_hash_agrees_with_the_fast_path() -> None:
         assert hamming(naive_baseline(data), fast.dhash) <= 6
 
 
+@pytest.mark.slow
 def test_baseline_turns_the_page_upright() -> None:
     assert (
         hamming(
