@@ -59,114 +59,165 @@ def a4_size(dpi: int) -> tuple[int, int]:
     return round(A4_MM[0] / 25.4 * dpi), round(A4_MM[1] / 25.4 * dpi)
 
 
+class _PageDrawer:
+    """Draws one page's blocks in the 200-dpi layout space, scaled to the page's dpi.
+
+    Every block draws from the one seeded generator in a fixed order, so a seed is always
+    the same page.
+    """
+
+    def __init__(self, rng: random.Random, img: Image.Image, dpi: int) -> None:
+        self.rng = rng
+        self.draw = ImageDraw.Draw(img)
+        self.scale = dpi / _BASE_DPI
+        page_w, self.page_h = _BASE_SIZE
+        self.left = rng.randint(130, 260)
+        self.right = page_w - rng.randint(110, 230)
+        self.y = rng.randint(90, 200)
+        self.line = 0
+        self.word_h = 0
+
+    def box(self, x0: float, y0: float, x1: float, y1: float, fill: tuple[int, int, int]) -> None:
+        """A filled rectangle given in layout coordinates."""
+        left, top = round(x0 * self.scale), round(y0 * self.scale)
+        right, bottom = round(x1 * self.scale) - 1, round(y1 * self.scale) - 1
+        self.draw.rectangle((left, top, max(left, right), max(top, bottom)), fill=fill)
+
+    def header(self) -> None:
+        """The coloured band with a few light words, then the centred title."""
+        rng, left, right = self.rng, self.left, self.right
+        band = rng.randint(100, 220)
+        self.box(left, self.y, right, self.y + band, _BAND)
+        x = left + 30
+        for _ in range(rng.randint(1, 4)):
+            width = rng.randint(120, 420)
+            if x + width > right - 30:
+                break
+            self.box(x, self.y + band * 0.3, x + width, self.y + band * 0.3 + 36, _BAND_TEXT)
+            x += width + 40
+        self.y += band + rng.randint(50, 160)
+        title = rng.randint(300, 1000)
+        centre = (left + right) / 2 + rng.randint(-150, 150)
+        self.box(centre - title / 2, self.y, centre + title / 2, self.y + 44, _TITLE)
+        self.y += 44 + rng.randint(40, 140)
+
+    def body(self) -> None:
+        """Tables, forms, lists and paragraphs down to the end of the text area."""
+        rng = self.rng
+        self.line = rng.choice([34, 42, 50, 60])
+        self.word_h = int(self.line * 0.55)
+        end_of_text = self.page_h - rng.randint(380, 560)
+        while self.y < end_of_text:
+            block = rng.random()
+            if block < 0.15:
+                if not self.table(end_of_text):
+                    break
+            elif block < 0.35:
+                self.form(end_of_text)
+            elif block < 0.5:
+                self.bullets(end_of_text)
+            else:
+                self.paragraph(end_of_text)
+
+    def words(self, x: float, stop: float, y: float) -> None:
+        """Words of random widths on one line from `x` until `stop`."""
+        line, word_h = self.line, self.word_h
+        while True:
+            width = self.rng.randint(25, 170)
+            if x + width > stop:
+                return
+            self.box(x, y + (line - word_h) / 2, x + width, y + (line + word_h) / 2, _INK)
+            x += width + self.rng.randint(12, 20)
+
+    def table(self, end_of_text: int) -> bool:
+        """A ruled table; False when it does not fit above the end of the text."""
+        rng, left, right, y = self.rng, self.left, self.right, self.y
+        rows, cols, row_h = rng.randint(2, 6), rng.randint(2, 5), self.line + 14
+        if y + rows * row_h > end_of_text:
+            return False
+        edges = [left, *sorted(rng.sample(range(left + 80, right - 80), cols - 1)), right]
+        for r in range(rows + 1):
+            self.box(left, y + r * row_h, right, y + r * row_h + 3, _INK)
+        for edge in edges:
+            self.box(edge, y, edge + 3, y + rows * row_h + 3, _INK)
+        for r in range(rows):
+            for c in range(cols):
+                cell = rng.randint(0, max(0, int((edges[c + 1] - edges[c] - 24) * 0.9)))
+                if cell > 10:
+                    top = y + r * row_h + (row_h - self.word_h) / 2
+                    self.box(edges[c] + 12, top, edges[c] + 12 + cell, top + self.word_h, _INK)
+        self.y += rows * row_h + rng.randint(40, 120)
+        return True
+
+    def form(self, end_of_text: int) -> None:
+        """Labels, each followed by a value or a dotted line."""
+        rng, left, right, line, word_h = self.rng, self.left, self.right, self.line, self.word_h
+        for _ in range(rng.randint(2, 6)):
+            if self.y > end_of_text:
+                break
+            y = self.y
+            label = rng.randint(150, 450)
+            self.box(left, y + (line - word_h) / 2, left + label, y + (line + word_h) / 2, _INK)
+            if rng.random() < 0.6:
+                self.words(left + label + 20, rng.randint(left + label + 100, right), y)
+            else:
+                for dot in range(left + label + 20, right, 16):
+                    self.box(dot, y + line * 0.75, dot + 6, y + line * 0.75 + 4, _INK)
+            self.y += line + 8
+        self.y += rng.randint(20, 80)
+
+    def bullets(self, end_of_text: int) -> None:
+        """A bulleted list."""
+        rng, left, right, line = self.rng, self.left, self.right, self.line
+        indent = rng.randint(60, 500)
+        for _ in range(rng.randint(2, 6)):
+            if self.y > end_of_text:
+                break
+            y = self.y
+            self.box(left + indent - 40, y + line * 0.4, left + indent - 24, y + line * 0.6, _INK)
+            self.words(left + indent, rng.randint(left + indent + 150, right), y)
+            self.y += line
+        self.y += rng.randint(20, 80)
+
+    def paragraph(self, end_of_text: int) -> None:
+        """A paragraph, its first line indented and its last line short."""
+        rng, left, right, line = self.rng, self.left, self.right, self.line
+        lines = rng.randint(1, 9)
+        indent = rng.choice([0, 60, 120, 200])
+        for i in range(lines):
+            if self.y > end_of_text:
+                break
+            stop = right if i < lines - 1 else rng.randint(left + 200, right)
+            self.words(left + (indent if i == 0 else 0), stop, self.y)
+            self.y += line
+        self.y += rng.randint(0, 4) * line // 2 + rng.randint(10, 40)
+
+    def stamp(self) -> None:
+        """The round red stamp near the foot of the page."""
+        rng = self.rng
+        cx, cy, radius = (
+            rng.randint(self.left + 150, self.right - 150),
+            self.page_h - rng.randint(220, 360),
+            rng.randint(110, 150),
+        )
+        for inset, width in ((0, 12), (30, 5)):
+            r = radius - inset
+            self.draw.ellipse(
+                tuple(round(v * self.scale) for v in (cx - r, cy - r, cx + r, cy + r)),
+                outline=_STAMP,
+                width=max(1, round(width * self.scale)),
+            )
+        self.box(cx - 60, cy - 15, cx + 60, cy + 15, _STAMP)
+
+
 @lru_cache(maxsize=4)
 def _render(text_seed: int, dpi: int) -> Image.Image:
     """The upright page: header band, title, paragraphs, forms, lists, tables, a stamp."""
-    rng = random.Random(text_seed)
-    scale = dpi / _BASE_DPI
     img = Image.new("RGB", a4_size(dpi), _PAPER)
-    draw = ImageDraw.Draw(img)
-
-    def box(x0: float, y0: float, x1: float, y1: float, fill: tuple[int, int, int]) -> None:
-        left, top = round(x0 * scale), round(y0 * scale)
-        right, bottom = round(x1 * scale) - 1, round(y1 * scale) - 1
-        draw.rectangle((left, top, max(left, right), max(top, bottom)), fill=fill)
-
-    page_w, page_h = _BASE_SIZE
-    left = rng.randint(130, 260)
-    right = page_w - rng.randint(110, 230)
-    y = rng.randint(90, 200)
-    band = rng.randint(100, 220)
-    box(left, y, right, y + band, _BAND)
-    x = left + 30
-    for _ in range(rng.randint(1, 4)):
-        width = rng.randint(120, 420)
-        if x + width > right - 30:
-            break
-        box(x, y + band * 0.3, x + width, y + band * 0.3 + 36, _BAND_TEXT)
-        x += width + 40
-    y += band + rng.randint(50, 160)
-    title = rng.randint(300, 1000)
-    centre = (left + right) / 2 + rng.randint(-150, 150)
-    box(centre - title / 2, y, centre + title / 2, y + 44, _TITLE)
-    y += 44 + rng.randint(40, 140)
-
-    line = rng.choice([34, 42, 50, 60])
-    word_h = int(line * 0.55)
-    end_of_text = page_h - rng.randint(380, 560)
-
-    def words(x: float, stop: float, y: float) -> None:
-        while True:
-            width = rng.randint(25, 170)
-            if x + width > stop:
-                return
-            box(x, y + (line - word_h) / 2, x + width, y + (line + word_h) / 2, _INK)
-            x += width + rng.randint(12, 20)
-
-    while y < end_of_text:
-        block = rng.random()
-        if block < 0.15:  # a ruled table
-            rows, cols, row_h = rng.randint(2, 6), rng.randint(2, 5), line + 14
-            if y + rows * row_h > end_of_text:
-                break
-            edges = [left, *sorted(rng.sample(range(left + 80, right - 80), cols - 1)), right]
-            for r in range(rows + 1):
-                box(left, y + r * row_h, right, y + r * row_h + 3, _INK)
-            for edge in edges:
-                box(edge, y, edge + 3, y + rows * row_h + 3, _INK)
-            for r in range(rows):
-                for c in range(cols):
-                    cell = rng.randint(0, max(0, int((edges[c + 1] - edges[c] - 24) * 0.9)))
-                    if cell > 10:
-                        top = y + r * row_h + (row_h - word_h) / 2
-                        box(edges[c] + 12, top, edges[c] + 12 + cell, top + word_h, _INK)
-            y += rows * row_h + rng.randint(40, 120)
-        elif block < 0.35:  # a form: labels, then a value or a dotted line
-            for _ in range(rng.randint(2, 6)):
-                if y > end_of_text:
-                    break
-                label = rng.randint(150, 450)
-                box(left, y + (line - word_h) / 2, left + label, y + (line + word_h) / 2, _INK)
-                if rng.random() < 0.6:
-                    words(left + label + 20, rng.randint(left + label + 100, right), y)
-                else:
-                    for dot in range(left + label + 20, right, 16):
-                        box(dot, y + line * 0.75, dot + 6, y + line * 0.75 + 4, _INK)
-                y += line + 8
-            y += rng.randint(20, 80)
-        elif block < 0.5:  # a bulleted list
-            indent = rng.randint(60, 500)
-            for _ in range(rng.randint(2, 6)):
-                if y > end_of_text:
-                    break
-                box(left + indent - 40, y + line * 0.4, left + indent - 24, y + line * 0.6, _INK)
-                words(left + indent, rng.randint(left + indent + 150, right), y)
-                y += line
-            y += rng.randint(20, 80)
-        else:  # a paragraph
-            lines = rng.randint(1, 9)
-            indent = rng.choice([0, 60, 120, 200])
-            for i in range(lines):
-                if y > end_of_text:
-                    break
-                stop = right if i < lines - 1 else rng.randint(left + 200, right)
-                words(left + (indent if i == 0 else 0), stop, y)
-                y += line
-            y += rng.randint(0, 4) * line // 2 + rng.randint(10, 40)
-
-    cx, cy, radius = (
-        rng.randint(left + 150, right - 150),
-        page_h - rng.randint(220, 360),
-        rng.randint(110, 150),
-    )
-    for inset, width in ((0, 12), (30, 5)):
-        r = radius - inset
-        draw.ellipse(
-            tuple(round(v * scale) for v in (cx - r, cy - r, cx + r, cy + r)),
-            outline=_STAMP,
-            width=max(1, round(width * scale)),
-        )
-    box(cx - 60, cy - 15, cx + 60, cy + 15, _STAMP)
+    page = _PageDrawer(random.Random(text_seed), img, dpi)
+    page.header()
+    page.body()
+    page.stamp()
     return img
 
 
