@@ -571,6 +571,14 @@ class TableStatistics:
         "reuse_statuses",
         "reuse_missed",
         "reuse_assignments",
+        # What the auditor API reads: planned without statistics, the per-procedure probe of
+        # /v1/indicators walked a year of rows for every (unit, procedure) pair (0.2-0.5 s
+        # a request after a replay instead of a few milliseconds).
+        "reuse_units",
+        "reuse_unit_procedures",
+        "reuse_daily",
+        "reuse_monthly",
+        "reuse_daily_connected",
     )
 
     def __init__(self, engine: AsyncEngine) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from schemas.internal import Fact
 from services.common.db import create_tables, make_engine
 from services.reuse import tables as t
+from services.reuse.indicators import IndicatorReader
 from services.reuse.projection import Projection, TableStatistics
 from tests.support.pg import fresh_database
 from tests.support.province_facts import facts_of, province_events
@@ -141,9 +143,43 @@ async def test_postgresql_statistics_follow_a_growing_projection(pg_engine: Asyn
         await projection.apply(facts[i : i + BATCH])
     async with pg_engine.connect() as conn:
         rows = await conn.exec_driver_sql(
-            "SELECT relname, analyze_count FROM pg_stat_user_tables "
-            "WHERE relname IN ('reuse_dossiers', 'reuse_components')"
+            "SELECT relname, analyze_count FROM pg_stat_user_tables WHERE relname LIKE 'reuse_%'"
         )
         counts = {str(m["relname"]): int(m["analyze_count"]) for m in rows.mappings()}
     assert len(facts) > TableStatistics.ANALYZE_AFTER
-    assert counts == {"reuse_dossiers": 1, "reuse_components": 1}
+    # The projection's own tables and those the auditor API reads: planned for empty tables,
+    # the API's per-procedure probe walked a year of rows for every (unit, procedure) pair.
+    read_by_api = ("reuse_unit_procedures", "reuse_daily", "reuse_monthly", "reuse_daily_connected")
+    for table in ("reuse_dossiers", "reuse_components", *read_by_api):
+        assert counts[table] == 1, (table, counts)
+
+
+@pytest.mark.postgres
+async def test_postgresql_answers_indicators_without_walking_the_days_per_procedure(
+    pg_engine: AsyncEngine,
+) -> None:
+    """After a projection grew from nothing, the reader's statements for a province-year
+    neither scan nor filter far more rows than they return."""
+    await create_tables(pg_engine, t.metadata)
+    projection = Projection(pg_engine)
+    facts = list(province())
+    for i in range(0, len(facts), BATCH):
+        await projection.apply(facts[i : i + BATCH])
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(pg_engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        await IndicatorReader(pg_engine).indicators("H44", date(2026, 1, 1), date(2026, 12, 31))
+    finally:
+        event.remove(pg_engine.sync_engine, "before_cursor_execute", capture)
+    assert statements
+    async with pg_engine.connect() as conn:
+        for statement, parameters in statements:
+            plan = "\n".join(
+                (await conn.exec_driver_sql("EXPLAIN ANALYZE " + statement, parameters)).scalars()
+            )
+            removed = sum(int(n) for n in re.findall(r"Rows Removed by Join Filter: (\d+)", plan))
+            assert removed < 10_000, plan
