@@ -13,6 +13,7 @@ from faststream.kafka import KafkaMessage
 from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
+from schemas.topics import root_of
 from services.common.broker import BatchProducer, kafka_security, make_broker
 from services.common.db import make_engine
 from services.common.errors import dependency_of
@@ -22,7 +23,7 @@ from services.common.retry import retry_with_backoff
 from services.common.service import build_http_app
 
 from .activity import PublisherActivity
-from .handlers import IngestProcessor, RawRecord, root_of_topic
+from .handlers import IngestProcessor, RawRecord
 from .metrics import IngestMetrics
 from .pseudonymize import ApplicantHasher
 from .settings import IngestSettings
@@ -121,7 +122,7 @@ def main(settings: IngestSettings | None = None) -> FastAPI:
                 on_error=lambda e: metrics.dependency_errors.labels(dependency_of(e)).inc(),
             )
         metrics.batch_size.observe(len(records))
-        activity.seen(root_of_topic(r.topic) for r in records)
+        activity.seen(root_of(r.topic) for r in records)
 
     async def startup() -> None:
         await ensure_schema_current(engine, "ingest")

@@ -9,7 +9,6 @@ publishes again (downstream services dedupe by event_id) or finds the IDs alread
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.rejection import MAX_DETAIL_CHARS, rejection_headers
+from schemas.topics import PUBLISHER_TOPIC as INBOUND_TOPIC
+from schemas.topics import root_of as root_of_topic
 from services.common.broker import Outgoing
 from services.common.db import insert_ignore
 
@@ -33,8 +34,6 @@ from .validation import FILE_EVENT_TYPES, Refused, Valid, check_event
 log = logging.getLogger(__name__)
 # Compact UTF-8 JSON, as schemas.internal.encode writes it, at a fraction of the cost.
 _encode = msgspec.json.Encoder().encode
-TOPIC_PREFIX = "dossier-events."
-INBOUND_TOPIC = re.compile(r"dossier-events\.[A-Z0-9][A-Z0-9-]*")
 Publish = Callable[[list[Outgoing]], Awaitable[int]]
 ListTopics = Callable[[], Awaitable[set[str]]]
 
@@ -57,11 +56,6 @@ class BatchReport:
     accepted: int = 0
     duplicates: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
-
-
-def root_of_topic(topic: str) -> str:
-    """`dossier-events.H44` -> `H44`."""
-    return topic.removeprefix(TOPIC_PREFIX)
 
 
 @dataclass(frozen=True)
