@@ -16,7 +16,8 @@ from services.common.broker import kafka_security, make_broker, publish_all
 from services.common.db import make_engine
 from services.common.logs import setup_logging
 from services.common.migrations import ensure_schema_current
-from services.common.retry import TRANSIENT, retry_with_backoff
+from services.common.retry import retry_with_backoff
+from services.common.s3 import S3_TRANSIENT
 from services.common.service import build_http_app
 
 from .archive import ObjectStore
@@ -28,9 +29,6 @@ from .workers import make_pool
 
 log = logging.getLogger(__name__)
 STOPPED_MESSAGE = "stopped cleanly: the batch in progress was finished or left unacknowledged"
-
-# S3 outages surface as urllib3 errors or S3 errors other than "no such key": retried.
-S3_TRANSIENT = (*TRANSIENT, urllib3.exceptions.HTTPError, S3Error)
 
 
 def _dependency(exc: BaseException) -> str:
