@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import urllib3.exceptions
 from fastapi import FastAPI
 from faststream import AckPolicy
-from minio.error import S3Error
 from prometheus_client import CollectorRegistry
 
 from services.common.batches import facts_of_batch
 from services.common.broker import kafka_security, make_broker, publish_all
 from services.common.db import make_engine
+from services.common.errors import dependency_of
 from services.common.logs import setup_logging
 from services.common.migrations import ensure_schema_current
 from services.common.retry import retry_with_backoff
@@ -29,12 +28,6 @@ from .workers import make_pool
 
 log = logging.getLogger(__name__)
 STOPPED_MESSAGE = "stopped cleanly: the batch in progress was finished or left unacknowledged"
-
-
-def _dependency(exc: BaseException) -> str:
-    if isinstance(exc, urllib3.exceptions.HTTPError | S3Error):
-        return "s3"
-    return "database" if "sql" in type(exc).__module__ else "broker"
 
 
 def main(settings: DigitizerSettings | None = None) -> FastAPI:
@@ -87,7 +80,7 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
             lambda: processor.process(facts),
             what="digitize batch",
             transient=S3_TRANSIENT,
-            on_error=lambda e: metrics.s3_errors.labels(_dependency(e)).inc(),
+            on_error=lambda e: metrics.s3_errors.labels(dependency_of(e)).inc(),
         )
 
     async def startup() -> None:
