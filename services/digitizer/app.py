@@ -6,11 +6,10 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI
-from faststream import AckPolicy
 from prometheus_client import CollectorRegistry
 
 from services.common.batches import facts_of_batch
-from services.common.broker import kafka_security, make_broker, publish_all
+from services.common.broker import batch_subscriber, kafka_security, make_broker, publish_all
 from services.common.db import make_engine
 from services.common.errors import dependency_of
 from services.common.logs import setup_logging
@@ -64,13 +63,11 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
         concurrency=settings.digitizer_workers,
     )
 
-    @broker.subscriber(
+    @batch_subscriber(
+        broker,
         settings.files_topic,
         group_id=settings.digitizer_group,
-        batch=True,
         max_records=settings.digitizer_batch,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=facts_of_batch,
         title="files",
         description="File facts from ingest (Fact of schemas/internal.py), read in batches.",

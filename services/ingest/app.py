@@ -8,13 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI
-from faststream import AckPolicy
 from faststream.kafka import KafkaMessage
 from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
 from schemas.topics import root_of
-from services.common.broker import BatchProducer, kafka_security, make_broker
+from services.common.broker import BatchProducer, batch_subscriber, kafka_security, make_broker
 from services.common.db import make_engine
 from services.common.errors import dependency_of
 from services.common.logs import setup_logging
@@ -100,13 +99,11 @@ def main(settings: IngestSettings | None = None) -> FastAPI:
         list_topics=producer.topics,
     )
 
-    @broker.subscriber(
+    @batch_subscriber(
+        broker,
         pattern=settings.topic_pattern,
         group_id=settings.ingest_group,
-        batch=True,
         max_records=settings.ingest_batch,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=raw_batch_parser,
         decoder=raw_bodies,
         title="ingest",

@@ -6,12 +6,11 @@ import asyncio
 from typing import Any
 
 from fastapi import FastAPI
-from faststream import AckPolicy
 from prometheus_client import CollectorRegistry
 
 from schemas.internal import Fact
 from services.common.batches import facts_of_batch
-from services.common.broker import kafka_security, make_broker
+from services.common.broker import batch_subscriber, kafka_security, make_broker
 from services.common.db import make_engine, make_read_engine
 from services.common.logs import setup_logging
 from services.common.migrations import ensure_schema_current
@@ -80,13 +79,11 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
             )
         metrics.applied.labels(topic).inc(applied)
 
-    @broker.subscriber(
+    @batch_subscriber(
+        broker,
         settings.facts_topic,
         group_id=f"{settings.reuse_group}-facts",
-        batch=True,
         max_records=settings.reuse_batch,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=facts_of_batch,
         title="facts",
         description="Facts from ingest (Fact of schemas/internal.py), read in batches.",
@@ -94,13 +91,11 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
     async def on_facts(facts: list[Any]) -> None:
         await apply(settings.facts_topic, facts)
 
-    @broker.subscriber(
+    @batch_subscriber(
+        broker,
         settings.digitized_topic,
         group_id=f"{settings.reuse_group}-digitized",
-        batch=True,
         max_records=settings.reuse_batch,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=facts_of_batch,
         title="digitized",
         description="File facts with the digitizer's outcome, read in batches.",

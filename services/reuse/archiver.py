@@ -29,13 +29,13 @@ from typing import Any
 
 import msgspec
 import urllib3.exceptions
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 from minio import Minio
 from prometheus_client import CollectorRegistry, Counter
 
 from schemas.internal import Fact, decode
+from services.common.broker import batch_subscriber
 from services.common.retry import TRANSIENT, retry_with_backoff
 from services.common.s3 import S3_TRANSIENT, s3_client
 from services.common.timeutil import LOCAL_TZ
@@ -245,14 +245,12 @@ def attach_archiver(
         return []
     archiver = Archiver(EventArchive.from_settings(settings), ArchiveMetrics(registry))
 
-    @broker.subscriber(
+    @batch_subscriber(
+        broker,
         settings.facts_topic,
         settings.digitized_topic,
         group_id=settings.archive_group,
-        batch=True,
         max_records=settings.archive_batch,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=archived_of_batch,
         title="archive",
         description="Every fact the projection reads, to S3 per root and day.",
