@@ -77,7 +77,7 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
             lambda: processor.process(facts),
             what="digitize batch",
             transient=S3_TRANSIENT,
-            on_error=lambda e: metrics.s3_errors.labels(dependency_of(e)).inc(),
+            on_error=lambda e: metrics.dependency_errors.labels(dependency_of(e)).inc(),
         )
 
     async def startup() -> None:
