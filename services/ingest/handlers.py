@@ -19,8 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.rejection import MAX_DETAIL_CHARS, rejection_headers
-from schemas.topics import PUBLISHER_TOPIC as INBOUND_TOPIC
-from schemas.topics import root_of as root_of_topic
+from schemas.topics import is_publisher_topic, rejected_topic, root_of
 from services.common.broker import Outgoing
 from services.common.db import insert_ignore
 
@@ -135,9 +134,7 @@ class IngestProcessor:
         if self.list_topics is None or self._roots_read:
             return
         topics = await self.list_topics()
-        self.directory.topic_roots |= {
-            root_of_topic(t) for t in topics if INBOUND_TOPIC.fullmatch(t)
-        }
+        self.directory.topic_roots |= {root_of(t) for t in topics if is_publisher_topic(t)}
         self._roots_read = True
 
     async def classify(self, records: Sequence[RawRecord]) -> list[_Accepted | _Refused]:
@@ -145,12 +142,12 @@ class IngestProcessor:
         out: list[_Accepted | _Refused] = []
         self._roots_read = False
         for rec in records:
-            if not INBOUND_TOPIC.fullmatch(rec.topic):
+            if not is_publisher_topic(rec.topic):
                 # Never reject into `<topic>.rejected` from a topic that is not a publisher's:
                 # that would feed on itself. A subscription this wide is a configuration error.
                 log.error("ignoring a record of topic %r, not a publisher topic", rec.topic)
                 continue
-            root = root_of_topic(rec.topic)
+            root = root_of(rec.topic)
             self.directory.topic_roots.add(root)
             verdict = check_event(rec.value, root)
             if isinstance(verdict, Refused):
@@ -187,7 +184,7 @@ class IngestProcessor:
         headers = rejection_headers(
             reason.code, reason.detail, rec.topic, rec.partition, rec.offset
         )
-        return Outgoing(f"{rec.topic}.rejected", rec.key, rec.value, headers)
+        return Outgoing(rejected_topic(rec.topic), rec.key, rec.value, headers)
 
     async def _new_repeats(
         self, conn: AsyncConnection, repeats: Sequence[_Accepted]
