@@ -31,11 +31,6 @@ class Message:
     dossier: bool  # a dossier event (not the catalogue of units and procedures)
 
 
-def topic_for(root: str) -> str:
-    """`dossier-events.<ROOT>`."""
-    return f"dossier-events.{root}"
-
-
 def _dump(event: dict[str, object]) -> bytes:
     return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

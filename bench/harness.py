@@ -32,6 +32,7 @@ from reuse_tracker.stack.postgres import (
 from reuse_tracker.stack.slots import stack_ports
 from reuse_tracker.system import SystemConfig, instance_name, instance_ports, scrape_all
 from reuse_tracker.system import start_service as start_system_service
+from schemas.topics import publisher_pattern, publisher_topic, rejected_topic
 
 from .events import Message
 from .publisher import send_pairs
@@ -252,14 +253,14 @@ def new_root(bench: Bench) -> str:
     root = f"B{uuid.uuid4().hex[:5].upper()}"  # as long as bench.ingest.PLACEHOLDER
     ensure_topics(
         bench.ports.kafka_bootstrap,
-        [TopicSpec(f"dossier-events.{root}"), TopicSpec(f"dossier-events.{root}.rejected")],
+        [TopicSpec(publisher_topic(root)), TopicSpec(rejected_topic(publisher_topic(root)))],
     )
     return root
 
 
 def only_topic(root: str) -> str:
     """The ingest subscription pattern that matches one root's topic only."""
-    return f"^dossier-events\\.{root}$"
+    return publisher_pattern(root)
 
 
 def wait_group_stable(bootstrap: str, group: str, members: int, timeout: float = 60.0) -> None:

@@ -13,7 +13,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from .events import Message, catalogue, dossier_events, topic_for
+from schemas.topics import publisher_topic
+
+from .events import Message, catalogue, dossier_events
 from .harness import (
     Bench,
     bench_stack,
@@ -77,7 +79,7 @@ def measure_ingest(bench: Bench, db: str, instances: int, messages: list[Message
         bench.start(cfg, ["ingest"])
         try:
             wait_group_stable(bench.ports.kafka_bootstrap, group, instances)
-            publish(bench.ports.kafka_bootstrap, topic_for(root), batch)
+            publish(bench.ports.kafka_bootstrap, publisher_topic(root), batch)
             pids = list(bench.pids().values())
             cpu = cpu_seconds(pids)
             rate = follow(
@@ -110,7 +112,7 @@ def measure_naive(bench: Bench, db: str, messages: list[Message]) -> float:
         bench.start_module("naive", "bench.naive", env, port)
         try:
             wait_group_stable(bench.ports.kafka_bootstrap, group, 1)
-            publish(bench.ports.kafka_bootstrap, topic_for(root), batch)
+            publish(bench.ports.kafka_bootstrap, publisher_topic(root), batch)
             rate = follow(
                 lambda: bench.counters("ingest", 1).get("bench_naive_events_total", 0.0),
                 len(batch),

@@ -12,8 +12,9 @@ import sys
 from typing import Any
 
 from reuse_tracker.stack import TopicSpec, ensure_topics
+from schemas.topics import publisher_topic
 
-from .events import Message, topic_for
+from .events import Message
 from .harness import (
     Bench,
     bench_stack,
@@ -55,7 +56,7 @@ def measure(bench: Bench, instances: int, messages: list[Message]) -> tuple[floa
         def applied() -> float:
             return bench.counters("reuse", instances).get("tracker_reuse_facts_applied_total", 0)
 
-        publish(bench.ports.kafka_bootstrap, topic_for(root), batch)
+        publish(bench.ports.kafka_bootstrap, publisher_topic(root), batch)
         rate = follow(applied, unique, timeout=max(300.0, unique / 200), check=bench.check_alive)
         rss = max(peak_rss_mb(pid) for pid in bench.pids().values())
     finally:

@@ -139,11 +139,10 @@ def _time_at(samples: Sequence[tuple[float, int]], count: float) -> float:
 
 
 def _upload_files(bench: Bench, events: Sequence[Outgoing]) -> int:
-    from minio import Minio
+    from services.common.s3 import s3_client
 
     cfg = bench.stack.config
-    host = bench.ports.s3_endpoint.split("://", 1)[1]
-    store = Minio(host, access_key=cfg.s3_access_key, secret_key=cfg.s3_secret_key, secure=False)
+    store = s3_client(bench.ports.s3_endpoint, cfg.s3_access_key, cfg.s3_secret_key)
     count = 0
     for event in events:
         for key, blob, content_type in event.files:

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from reuse_tracker.simulator.catalogue import Catalogue, build_catalogue
 from reuse_tracker.stack.postgres import DEFAULT_ADMIN_DSN, scratch_database
 from schemas.internal import Fact
+from schemas.topics import publisher_topic
 from services.common.db import create_tables, make_engine
 from services.reuse import aggregates, tables
 from services.reuse.indicators import IndicatorReader
@@ -67,7 +68,7 @@ def _fact(event_type: str, agency: str, data: dict[str, Any]) -> Fact:
         "occurred_at": "2025-12-01T08:00:00+07:00",
         "source_system": "bench",
         "data": data,
-        "source": {"topic": f"dossier-events.{ROOT}", "partition": 0, "offset": 0},
+        "source": {"topic": publisher_topic(ROOT), "partition": 0, "offset": 0},
     }
 
 

@@ -17,7 +17,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .events import catalogue, dossier_events, topic_for
+from schemas.topics import publisher_topic
+
+from .events import catalogue, dossier_events
 from .harness import Bench, follow, new_root, only_topic, peak_rss_mb, publish, var_dir
 
 RATE = 1000  # events per second
@@ -53,7 +55,7 @@ def steady_load(bench: Bench, seconds: float, rate: int = RATE) -> SteadyResult:
 
         base = applied()
         units = catalogue(root, 115)
-        publish(bench.ports.kafka_bootstrap, topic_for(root), units)
+        publish(bench.ports.kafka_bootstrap, publisher_topic(root), units)
         follow(applied, base + len(units), timeout=120, check=bench.check_alive)
         start = applied()
         load = dossier_events(root, int(rate * seconds / 1.5) + 10, duplicate_share=0.0)
@@ -102,7 +104,7 @@ async def _paced(
         bootstrap_servers=bootstrap, acks="all", linger_ms=5, enable_idempotence=False
     )
     await producer.start()
-    topic = topic_for(root)
+    topic = publisher_topic(root)
     per_tick = max(1, round(rate * TICK))
     began = time.perf_counter()
     try:

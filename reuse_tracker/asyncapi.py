@@ -21,11 +21,14 @@ from faststream.specification import AsyncAPI
 from pydantic import SecretStr
 
 from schemas.internal import Fact
+from schemas.topics import publisher_topic, rejected_topic
 
 VERSION = "1"
 OUT_DIR = Path(__file__).resolve().parents[1] / "schemas" / "asyncapi"
 SERVICES = ("ingest", "digitizer", "reuse")
 _SCRATCH = Path(tempfile.gettempdir()) / "reuse-tracker-asyncapi"
+# The rejected topic of any root, as the document names it: dossier-events.{root}.rejected
+_REJECTED = rejected_topic(publisher_topic("{root}"))
 
 
 # A refused event goes back unchanged: any contract-v1 event (schemas/v1/), or bytes that
@@ -83,7 +86,7 @@ def ingest() -> FastStream:
         schema=PortableFact,
     )
     broker.publisher(
-        "dossier-events.{root}.rejected",
+        _REJECTED,
         title="rejected",
         description="Refused events, unchanged, with headers error.code, error.detail, "
         "source.topic, source.partition and source.offset.",
@@ -106,7 +109,7 @@ def digitizer() -> FastStream:
         schema=PortableFact,
     )
     broker.publisher(
-        "dossier-events.{root}.rejected",
+        _REJECTED,
         title="rejected",
         description="Events whose file was refused, unchanged, with the error headers.",
         schema=RejectedEvent,

@@ -46,8 +46,9 @@ from reuse_tracker.simulator.pages import PageSpec, Renderer, render_all, render
 from reuse_tracker.simulator.rates import Rates
 from reuse_tracker.simulator.truth import compute_truth
 from schemas.dossier_status import DossierStatus
+from schemas.topics import publisher_topic
 
-__all__ = ["Outgoing", "Scenario", "generate", "topic_for"]
+__all__ = ["Outgoing", "Scenario", "generate"]
 
 
 class Outgoing(NamedTuple):
@@ -84,16 +85,11 @@ class Scenario:
     @property
     def topic(self) -> str:
         """The input topic of the root."""
-        return topic_for(self.root)
+        return publisher_topic(self.root)
 
     def truth(self) -> dict[str, dict[str, Any]]:
         """The ground truth for every unit over the scenario's period."""
         return compute_truth(self.catalogue, self.dossiers, self.period)
-
-
-def topic_for(root: str) -> str:
-    """``dossier-events.<ROOT>``."""
-    return f"dossier-events.{root}"
 
 
 @dataclass
@@ -780,7 +776,7 @@ class _Simulation:
         blobs = dict(zip(unique, render_all(unique, renderer, workers), strict=True))
         render_seconds = _time.perf_counter() - began
         sums = {s: hashlib.sha256(b).hexdigest() for s, b in blobs.items()}
-        topic = topic_for(self.root)
+        topic = publisher_topic(self.root)
         events: list[Outgoing] = []
         kinds: list[str] = []
         for p in self.pending:

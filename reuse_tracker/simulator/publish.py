@@ -11,7 +11,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
-from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -25,7 +24,6 @@ __all__ = [
     "PublishStats",
     "publish",
     "send_all",
-    "split_endpoint",
     "summary",
     "truth_document",
     "write_outputs",
@@ -73,18 +71,6 @@ class ObjectStore(Protocol):
         content_type: str = ...,
     ) -> Any:
         """Store one object."""
-
-
-def split_endpoint(url: str) -> tuple[str, bool]:
-    """``http://127.0.0.1:8333`` -> (``127.0.0.1:8333``, secure=False), as minio wants it."""
-    if "://" not in url:
-        return url, False
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"not an S3 endpoint URL: {url!r}")
-    if parts.path not in ("", "/") or parts.query:
-        raise ValueError(f"an S3 endpoint has no path: {url!r}")
-    return parts.netloc, parts.scheme == "https"
 
 
 def _progress(enabled: bool) -> Progress:
@@ -159,12 +145,10 @@ def publish(
     progress: bool = True,
 ) -> PublishStats:
     """Publish a scenario: files into bucket ``inbox`` first, then the events, in order."""
-    from minio import Minio
-
     from reuse_tracker.stack.kafka_client import KafkaProducer
+    from services.common.s3 import s3_client
 
-    host, secure = split_endpoint(s3_endpoint)
-    store = Minio(host, access_key=access_key, secret_key=secret_key, secure=secure)
+    store = s3_client(s3_endpoint, access_key, secret_key)
     producer = KafkaProducer(
         bootstrap_servers=bootstrap,
         acks="all",

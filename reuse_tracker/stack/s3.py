@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import urllib3
-from minio import Minio
 from minio.error import S3Error
+
+from services.common.s3 import http_pool, s3_client
 
 from .ports import HOST, StackPorts, ensure_free
 from .process import ManagedProcess, StackError, child_env
@@ -123,24 +124,9 @@ def seaweedfs_argv(
     return argv
 
 
-def s3_client(
-    endpoint: str, access_key: str, secret_key: str, *, http: urllib3.PoolManager | None = None
-) -> Minio:
-    """A minio client for `http://host:port` (region us-east-1, so no location lookups)."""
-    hostport = endpoint.removeprefix("http://").removeprefix("https://").rstrip("/")
-    return Minio(
-        hostport,
-        access_key=access_key,
-        secret_key=secret_key,
-        secure=endpoint.startswith("https://"),
-        region="us-east-1",
-        http_client=http,
-    )
-
-
 def _probe_pool() -> urllib3.PoolManager:
     """An HTTP pool that fails fast (no retries), for readiness checks."""
-    return urllib3.PoolManager(timeout=urllib3.Timeout(connect=1.0, read=5.0), retries=False)
+    return http_pool(connect=1.0, read=5.0, retries=None)
 
 
 def ensure_buckets(endpoint: str, access_key: str, secret_key: str, names: Iterable[str]) -> None:

@@ -8,12 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.topics import INTERNAL_TOPICS, publisher_topic, rejected_topic
+
 from .broker import admin_client
 from .kafka_client import kafka_errors
 from .process import StackError
 
-INPUT_PREFIX = "dossier-events."
-INTERNAL_TOPICS = ("tracker.facts", "tracker.files", "tracker.digitized")
 DEFAULT_PARTITIONS = 6
 _LEGAL = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 
@@ -37,8 +37,8 @@ def default_topics(roots: Iterable[str]) -> list[TopicSpec]:
     internal `tracker.facts`, `tracker.files`, `tracker.digitized`; 6 partitions each."""
     specs: list[TopicSpec] = []
     for root in roots:
-        specs.append(TopicSpec(f"{INPUT_PREFIX}{root}"))
-        specs.append(TopicSpec(f"{INPUT_PREFIX}{root}.rejected"))
+        specs.append(TopicSpec(publisher_topic(root)))
+        specs.append(TopicSpec(rejected_topic(publisher_topic(root))))
     specs.extend(TopicSpec(name) for name in INTERNAL_TOPICS)
     return specs
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from prometheus_client import CollectorRegistry
 
 from .settings import CommonSettings
+
+if TYPE_CHECKING:
+    from faststream.kafka.subscriber.usecase import BatchSubscriber
 
 _SASL = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
 
@@ -59,6 +63,39 @@ def make_broker(
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=client_id)],
         logger=None,
         graceful_timeout=graceful_timeout,
+    )
+
+
+def batch_subscriber(
+    broker: KafkaBroker,
+    *topics: str,
+    group_id: str,
+    max_records: int,
+    title: str,
+    description: str,
+    pattern: str | None = None,
+    parser: Callable[..., Any] | None = None,
+    decoder: Callable[..., Any] | None = None,
+) -> BatchSubscriber:
+    """A batch consumer of `topics` (or of the topics matching `pattern`), as every service
+    reads: its own consumer group, up to `max_records` per batch, a new group starting from
+    the earliest offset (nothing published before the first start is skipped), and a batch
+    that fails left unacknowledged so that it is delivered again.
+
+    `title` and `description` name the channel in the service's AsyncAPI document.
+    """
+    return broker.subscriber(
+        *topics,
+        pattern=pattern,
+        group_id=group_id,
+        batch=True,
+        max_records=max_records,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        parser=parser,
+        decoder=decoder,
+        title=title,
+        description=description,
     )
 
 

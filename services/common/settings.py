@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from schemas.topics import DIGITIZED_TOPIC, FACTS_TOPIC, FILES_TOPIC
+
 from .secret_files import SettingsWithSecretFiles
 
 LOCAL_S3_ACCESS_KEY = "tracker"
@@ -42,9 +44,9 @@ class CommonSettings(SettingsWithSecretFiles):
     )
     var_dir: Path = Path("var")
     log_level: str = "INFO"
-    facts_topic: str = "tracker.facts"
-    files_topic: str = "tracker.files"
-    digitized_topic: str = "tracker.digitized"
+    facts_topic: str = FACTS_TOPIC
+    files_topic: str = FILES_TOPIC
+    digitized_topic: str = DIGITIZED_TOPIC
     inbound_partitions: int = 6
     # Seconds between background refreshes of computed metrics (consumer lag, score gauges).
     metrics_interval: float = 15.0

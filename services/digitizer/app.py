@@ -5,18 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import urllib3.exceptions
 from fastapi import FastAPI
-from faststream import AckPolicy
-from minio.error import S3Error
 from prometheus_client import CollectorRegistry
 
 from services.common.batches import facts_of_batch
-from services.common.broker import kafka_security, make_broker, publish_all
+from services.common.broker import batch_subscriber, kafka_security, make_broker, publish_all
 from services.common.db import make_engine
+from services.common.errors import dependency_of
 from services.common.logs import setup_logging
 from services.common.migrations import ensure_schema_current
-from services.common.retry import TRANSIENT, retry_with_backoff
+from services.common.retry import retry_with_backoff
+from services.common.s3 import S3_TRANSIENT
 from services.common.service import build_http_app
 
 from .archive import ObjectStore
@@ -28,15 +27,6 @@ from .workers import make_pool
 
 log = logging.getLogger(__name__)
 STOPPED_MESSAGE = "stopped cleanly: the batch in progress was finished or left unacknowledged"
-
-# S3 outages surface as urllib3 errors or S3 errors other than "no such key": retried.
-S3_TRANSIENT = (*TRANSIENT, urllib3.exceptions.HTTPError, S3Error)
-
-
-def _dependency(exc: BaseException) -> str:
-    if isinstance(exc, urllib3.exceptions.HTTPError | S3Error):
-        return "s3"
-    return "database" if "sql" in type(exc).__module__ else "broker"
 
 
 def main(settings: DigitizerSettings | None = None) -> FastAPI:
@@ -73,13 +63,11 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
         concurrency=settings.digitizer_workers,
     )
 
-    @broker.subscriber(
+    @batch_subscriber(
+        broker,
         settings.files_topic,
         group_id=settings.digitizer_group,
-        batch=True,
         max_records=settings.digitizer_batch,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=facts_of_batch,
         title="files",
         description="File facts from ingest (Fact of schemas/internal.py), read in batches.",
@@ -89,7 +77,7 @@ def main(settings: DigitizerSettings | None = None) -> FastAPI:
             lambda: processor.process(facts),
             what="digitize batch",
             transient=S3_TRANSIENT,
-            on_error=lambda e: metrics.s3_errors.labels(_dependency(e)).inc(),
+            on_error=lambda e: metrics.dependency_errors.labels(dependency_of(e)).inc(),
         )
 
     async def startup() -> None:

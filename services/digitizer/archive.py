@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
-import urllib3
 from minio import Minio
 from minio.error import S3Error
+
+from services.common.s3 import s3_client
 
 # Only a missing *object* is the event's fault. A missing bucket is a store that is not
 # (yet) set up or still starting: that raises, and the caller backs off and retries.
@@ -17,19 +17,6 @@ MISSING_CODES = frozenset({"NoSuchKey", "NoSuchObject"})
 
 class ObjectMissing(LookupError):
     """The inbox has no object under the key an event names."""
-
-
-def http_pool() -> urllib3.PoolManager:
-    """HTTP for the S3 client: short connect timeout, a few quick retries, then give up.
-
-    minio's default waits up to five minutes per request; the service's own backoff does the
-    long waiting, between batches, where it can count the failures and stop cleanly.
-    """
-    return urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=5.0, read=60.0),
-        maxsize=10,
-        retries=urllib3.Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
-    )
 
 
 def archive_key(sha256: str, suffix: str = "") -> str:
@@ -55,17 +42,8 @@ class ObjectStore:
         archive: str,
         region: str = "us-east-1",
     ) -> ObjectStore:
-        """A store for an `http(s)://host:port` endpoint."""
-        url = urlparse(endpoint)
-        client = Minio(
-            url.netloc,
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=url.scheme == "https",
-            region=region,
-            http_client=http_pool(),
-        )
-        return cls(client, inbox, archive)
+        """A store for an `http(s)://host:port` endpoint (fails fast: `services.common.s3`)."""
+        return cls(s3_client(endpoint, access_key, secret_key, region=region), inbox, archive)
 
     def fetch(self, key: str, max_bytes: int) -> bytes:
         """The inbox object's bytes (at most `max_bytes + 1`, enough to see it is too big)."""

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from schemas.internal import Fact, FileOutcome, encode
 from schemas.rejection import rejection_headers
+from schemas.topics import rejected_topic
 from services.common.broker import Outgoing
 from services.common.db import insert_ignore
 
@@ -286,7 +287,7 @@ class DigitizerProcessor:
                 src["offset"],
             )
             raw = base64.b64decode(fact.get("raw", ""))
-            messages.append(Outgoing(f"{src['topic']}.rejected", key, raw, headers))
+            messages.append(Outgoing(rejected_topic(src["topic"]), key, raw, headers))
         return messages
 
     async def _record_and_publish(

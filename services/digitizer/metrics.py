@@ -56,11 +56,3 @@ class DigitizerMetrics:
         # Zero series from the start, so rate() and alerts see the first error.
         for dependency in DEPENDENCIES:
             self.dependency_errors.labels(dependency)
-
-    @property
-    def s3_errors(self) -> Counter:
-        """The former name of `dependency_errors`, which counts every dependency, not only S3.
-
-        Kept only until services/digitizer/app.py reads `dependency_errors`; then remove it.
-        """
-        return self.dependency_errors

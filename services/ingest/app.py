@@ -8,12 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI
-from faststream import AckPolicy
 from faststream.kafka import KafkaMessage
 from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
-from services.common.broker import BatchProducer, kafka_security, make_broker
+from schemas.topics import root_of
+from services.common.broker import BatchProducer, batch_subscriber, kafka_security, make_broker
 from services.common.db import make_engine
 from services.common.errors import dependency_of
 from services.common.logs import setup_logging
@@ -22,7 +22,7 @@ from services.common.retry import retry_with_backoff
 from services.common.service import build_http_app
 
 from .activity import PublisherActivity
-from .handlers import IngestProcessor, RawRecord, root_of_topic
+from .handlers import IngestProcessor, RawRecord
 from .metrics import IngestMetrics
 from .pseudonymize import ApplicantHasher
 from .settings import IngestSettings
@@ -99,13 +99,11 @@ def main(settings: IngestSettings | None = None) -> FastAPI:
         list_topics=producer.topics,
     )
 
-    @broker.subscriber(
+    @batch_subscriber(
+        broker,
         pattern=settings.topic_pattern,
         group_id=settings.ingest_group,
-        batch=True,
         max_records=settings.ingest_batch,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=raw_batch_parser,
         decoder=raw_bodies,
         title="ingest",
@@ -121,7 +119,7 @@ def main(settings: IngestSettings | None = None) -> FastAPI:
                 on_error=lambda e: metrics.dependency_errors.labels(dependency_of(e)).inc(),
             )
         metrics.batch_size.observe(len(records))
-        activity.seen(root_of_topic(r.topic) for r in records)
+        activity.seen(root_of(r.topic) for r in records)
 
     async def startup() -> None:
         await ensure_schema_current(engine, "ingest")

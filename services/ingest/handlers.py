@@ -9,7 +9,6 @@ publishes again (downstream services dedupe by event_id) or finds the IDs alread
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.rejection import MAX_DETAIL_CHARS, rejection_headers
+from schemas.topics import is_publisher_topic, rejected_topic, root_of
 from services.common.broker import Outgoing
 from services.common.db import insert_ignore
 
@@ -33,8 +33,6 @@ from .validation import FILE_EVENT_TYPES, Refused, Valid, check_event
 log = logging.getLogger(__name__)
 # Compact UTF-8 JSON, as schemas.internal.encode writes it, at a fraction of the cost.
 _encode = msgspec.json.Encoder().encode
-TOPIC_PREFIX = "dossier-events."
-INBOUND_TOPIC = re.compile(r"dossier-events\.[A-Z0-9][A-Z0-9-]*")
 Publish = Callable[[list[Outgoing]], Awaitable[int]]
 ListTopics = Callable[[], Awaitable[set[str]]]
 
@@ -57,11 +55,6 @@ class BatchReport:
     accepted: int = 0
     duplicates: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
-
-
-def root_of_topic(topic: str) -> str:
-    """`dossier-events.H44` -> `H44`."""
-    return topic.removeprefix(TOPIC_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -141,9 +134,7 @@ class IngestProcessor:
         if self.list_topics is None or self._roots_read:
             return
         topics = await self.list_topics()
-        self.directory.topic_roots |= {
-            root_of_topic(t) for t in topics if INBOUND_TOPIC.fullmatch(t)
-        }
+        self.directory.topic_roots |= {root_of(t) for t in topics if is_publisher_topic(t)}
         self._roots_read = True
 
     async def classify(self, records: Sequence[RawRecord]) -> list[_Accepted | _Refused]:
@@ -151,12 +142,12 @@ class IngestProcessor:
         out: list[_Accepted | _Refused] = []
         self._roots_read = False
         for rec in records:
-            if not INBOUND_TOPIC.fullmatch(rec.topic):
+            if not is_publisher_topic(rec.topic):
                 # Never reject into `<topic>.rejected` from a topic that is not a publisher's:
                 # that would feed on itself. A subscription this wide is a configuration error.
                 log.error("ignoring a record of topic %r, not a publisher topic", rec.topic)
                 continue
-            root = root_of_topic(rec.topic)
+            root = root_of(rec.topic)
             self.directory.topic_roots.add(root)
             verdict = check_event(rec.value, root)
             if isinstance(verdict, Refused):
@@ -193,7 +184,7 @@ class IngestProcessor:
         headers = rejection_headers(
             reason.code, reason.detail, rec.topic, rec.partition, rec.offset
         )
-        return Outgoing(f"{rec.topic}.rejected", rec.key, rec.value, headers)
+        return Outgoing(rejected_topic(rec.topic), rec.key, rec.value, headers)
 
     async def _new_repeats(
         self, conn: AsyncConnection, repeats: Sequence[_Accepted]

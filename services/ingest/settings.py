@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr, model_validator
 
+from schemas.topics import PUBLISHER_TOPIC_PATTERN
 from services.common.settings import CommonSettings, ProductionConfigError, load_or_create_key
 
 
@@ -15,7 +16,7 @@ class IngestSettings(CommonSettings):
     ingest_group: str = "tracker-ingest"
     ingest_batch: int = 500
     # Anchored: aiokafka matches with re.match, and `dossier-events.H44.rejected` must not match.
-    topic_pattern: str = r"^dossier-events\.[A-Z0-9][A-Z0-9-]*$"
+    topic_pattern: str = PUBLISHER_TOPIC_PATTERN
 
     @model_validator(mode="after")
     def _production_needs_hash_key(self) -> IngestSettings:

@@ -26,19 +26,18 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlparse
 
 import msgspec
 import urllib3.exceptions
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 from minio import Minio
-from minio.error import S3Error
 from prometheus_client import CollectorRegistry, Counter
 
 from schemas.internal import Fact, decode
+from services.common.broker import batch_subscriber
 from services.common.retry import TRANSIENT, retry_with_backoff
+from services.common.s3 import S3_TRANSIENT, s3_client
 from services.common.timeutil import LOCAL_TZ
 
 from .settings import ReuseSettings
@@ -48,7 +47,6 @@ SUFFIX = ".jsonl.gz"
 COMPRESSION_LEVEL = 6
 _encode_line = msgspec.json.Encoder().encode
 _decode_line = msgspec.json.Decoder().decode
-S3_TRANSIENT = (*TRANSIENT, urllib3.exceptions.HTTPError, S3Error)
 Hook = Callable[[], Awaitable[None]]
 
 
@@ -135,13 +133,12 @@ class EventArchive:
 
     @classmethod
     def from_settings(cls, settings: ReuseSettings) -> EventArchive:
-        """The archive on the configured S3 endpoint and bucket."""
-        url = urlparse(settings.s3_endpoint)
-        client = Minio(
-            url.netloc,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key.get_secret_value(),
-            secure=url.scheme == "https",
+        """The archive on the configured S3 endpoint and bucket (the common S3 timeouts: a
+        store that does not answer fails the attempt quickly and the backoff retries it)."""
+        client = s3_client(
+            settings.s3_endpoint,
+            settings.s3_access_key,
+            settings.s3_secret_key.get_secret_value(),
             region=settings.s3_region,
         )
         return cls(client, settings.event_archive_bucket)
@@ -248,14 +245,12 @@ def attach_archiver(
         return []
     archiver = Archiver(EventArchive.from_settings(settings), ArchiveMetrics(registry))
 
-    @broker.subscriber(
+    @batch_subscriber(
+        broker,
         settings.facts_topic,
         settings.digitized_topic,
         group_id=settings.archive_group,
-        batch=True,
         max_records=settings.archive_batch,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=archived_of_batch,
         title="archive",
         description="Every fact the projection reads, to S3 per root and day.",

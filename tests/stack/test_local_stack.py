@@ -30,9 +30,9 @@ from reuse_tracker.stack import (
 from reuse_tracker.stack.broker import admin_client
 from reuse_tracker.stack.kafka_client import KafkaProducer
 from reuse_tracker.stack.ports import TEST_SLOTS
-from reuse_tracker.stack.s3 import s3_client
 from reuse_tracker.stack.slots import STACKS, stack_ports, stack_slot
 from reuse_tracker.system import MAX_INSTANCES, instance_ports
+from services.common.s3 import s3_client
 
 pytestmark = pytest.mark.stack
 

@@ -1,4 +1,4 @@
-"""The pure parts of publishing: ordering against fakes, endpoints, truth.json, summary.json."""
+"""The pure parts of publishing: ordering against fakes, truth.json, summary.json."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from reuse_tracker.simulator.publish import (
     MAX_REQUEST_SIZE,
     PublishError,
     send_all,
-    split_endpoint,
     write_outputs,
 )
 from reuse_tracker.simulator.truth import METRICS
@@ -114,25 +113,6 @@ def test_an_s3_failure_stops_before_the_event() -> None:
     with pytest.raises(OSError, match="S3 down"):
         send_all([_event(0), _event(1, files=1)], producer, Broken(log), progress=False)
     assert [json.loads(text)["n"] for op, text in log if op == "send"] == [0]
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("http://127.0.0.1:8333", ("127.0.0.1:8333", False)),
-        ("https://s3.example.vn", ("s3.example.vn", True)),
-        ("http://127.0.0.1:8333/", ("127.0.0.1:8333", False)),
-        ("127.0.0.1:8333", ("127.0.0.1:8333", False)),
-    ],
-)
-def test_split_endpoint(url: str, expected: tuple[str, bool]) -> None:
-    assert split_endpoint(url) == expected
-
-
-@pytest.mark.parametrize("url", ["ftp://x", "http://x/bucket", "http://"])
-def test_split_endpoint_refuses(url: str) -> None:
-    with pytest.raises(ValueError, match="S3 endpoint"):
-        split_endpoint(url)
 
 
 def test_the_too_large_event_fits_a_request(stress: Scenario) -> None:
