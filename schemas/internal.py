@@ -31,7 +31,9 @@ class FileOutcome(TypedDict):
     pages: NotRequired[int]
     min_dpi: NotRequired[float | None]
     below_standard: NotRequired[bool]
-    phash: NotRequired[str | None]  # 16 hex digits
+    # The first page's perceptual hash (computed as a 64-bit dHash), 16 hex digits; the API
+    # reports a match on it as `"phash"` (docs/api.md), so the internal field keeps that name.
+    phash: NotRequired[str | None]
     archive_key: NotRequired[str]
     kind: NotRequired[str]
     pdf_signed: NotRequired[bool | None]
