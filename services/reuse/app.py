@@ -19,7 +19,8 @@ from services.common.retry import retry_with_backoff
 from services.common.service import build_http_app
 
 from . import tables, tokens  # noqa: F401 - tokens puts reuse_tokens on tables.metadata
-from .api import api_router
+from .api import ApiState
+from .api import router as api_router
 from .archiver import attach_archiver
 from .console import mount_console
 from .gauges import ReuseGauges
@@ -128,16 +129,13 @@ def main(settings: ReuseSettings | None = None) -> FastAPI:
         registry=registry,
         on_startup=[startup, *archive_hooks],
         on_shutdown=[shutdown],
-        routers=[
-            api_router(
-                read_engine,
-                default_policy=settings.denominator_policy,
-                on_token_use=usage.seen,
-            )
-        ],
         openapi=True,
         lag_interval=settings.metrics_interval,
     )
+    ApiState(
+        read_engine, default_policy=settings.denominator_policy, on_token_use=usage.seen
+    ).attach(app)
+    app.include_router(api_router)
     # The auditor console: pages on the same app and port, reading through the same reader.
     mount_console(
         app,
