@@ -40,13 +40,18 @@ class ApiState:
         """Make this the state the auditor endpoints of `app` read."""
         app.state.auditor_api = self
 
+    @staticmethod
+    def of(app: FastAPI) -> ApiState:
+        """The state attached to `app` (a wiring error when there is none)."""
+        state = getattr(app.state, "auditor_api", None)
+        if not isinstance(state, ApiState):
+            raise RuntimeError("the auditor API has no state: call ApiState(...).attach(app)")
+        return state
+
 
 def api_state(request: Request) -> ApiState:
-    """The ApiState attached to the request's app (a wiring error when there is none)."""
-    state = getattr(request.app.state, "auditor_api", None)
-    if not isinstance(state, ApiState):
-        raise RuntimeError("the auditor API has no state: call ApiState(...).attach(app)")
-    return state
+    """The dependency: the ApiState attached to the request's app."""
+    return ApiState.of(request.app)
 
 
 Api = Annotated[ApiState, Depends(api_state)]
