@@ -18,7 +18,8 @@ from services.common.retry import retry_with_backoff
 from services.common.service import build_http_app
 
 from . import tables, tokens  # noqa: F401 - tokens puts reuse_tokens on tables.metadata
-from .api import api_router
+from .api import ApiState
+from .api import router as api_router
 from .archiver import Hook, attach_archiver
 from .console import mount_console
 from .gauges import ReuseGauges
@@ -142,16 +143,15 @@ class ReuseService:
             registry=self.registry,
             on_startup=on_startup,
             on_shutdown=[self.shutdown],
-            routers=[
-                api_router(
-                    self.read_engine,
-                    default_policy=settings.denominator_policy,
-                    on_token_use=self.usage.seen,
-                )
-            ],
             openapi=True,
             lag_interval=settings.metrics_interval,
         )
+        ApiState(
+            self.read_engine,
+            default_policy=settings.denominator_policy,
+            on_token_use=self.usage.seen,
+        ).attach(app)
+        app.include_router(api_router)
         # The auditor console: pages on the same app and port, reading through the same reader.
         mount_console(
             app,

@@ -17,7 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from services.common.db import make_engine
-from services.reuse.api import api_router
+from services.reuse.api import ApiState, router
 from services.reuse.console import mount_console
 from services.reuse.indicators import IndicatorReader
 from services.reuse.projection import Projection
@@ -62,7 +62,8 @@ async def _serve(
             out.tokens[who] = (await create_token(engine, role, who))[1]
         app = FastAPI()
         reader = IndicatorReader(engine)
-        app.include_router(api_router(engine, reader))
+        ApiState(engine, reader).attach(app)
+        app.include_router(router)
         mount_console(app, engine, var_dir=var_dir, reader=reader)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .. import tokens
 from ..tokens import Role
+from .state import Api
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -18,8 +17,6 @@ bearer = HTTPBearer(
     description="A token printed by `reuse-tracker token create --role auditor` "
     "(or `--role province:<ROOT>`), sent as `Authorization: Bearer <token>`.",
 )
-
-Authenticator = Callable[[HTTPAuthorizationCredentials | None], Awaitable[Role]]
 
 
 def _unauthorized(message: str, error: str | None = None) -> HTTPException:
@@ -29,26 +26,25 @@ def _unauthorized(message: str, error: str | None = None) -> HTTPException:
     )
 
 
-def authenticator(
-    engine: AsyncEngine, on_use: Callable[[int], None] | None = None
-) -> Authenticator:
-    """A dependency that turns the request's bearer token into its role, or answers 401.
+async def authenticate(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    api: Api,
+) -> Role:
+    """The dependency that turns the request's bearer token into its role, or answers 401.
 
-    It only reads (`engine` should be a read-only one); each accepted token's id goes to
-    `on_use`, which records the last use without the request writing (token_usage.py).
+    It only reads (the state's engine should be a read-only one); each accepted token's id
+    goes to the state's `on_token_use`, which records the last use without the request
+    writing (token_usage.py).
     """
+    if credentials is None:
+        raise _unauthorized("a bearer token is required: Authorization: Bearer <token>")
+    role = await tokens.authenticate(api.engine, credentials.credentials, api.on_token_use)
+    if role is None:
+        raise _unauthorized("the token is invalid or revoked", "invalid_token")
+    return role
 
-    async def authenticate(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Role:
-        if credentials is None:
-            raise _unauthorized("a bearer token is required: Authorization: Bearer <token>")
-        role = await tokens.authenticate(engine, credentials.credentials, on_use)
-        if role is None:
-            raise _unauthorized("the token is invalid or revoked", "invalid_token")
-        return role
 
-    return authenticate
+Auth = Annotated[Role, Depends(authenticate)]
 
 
 def require_read(role: Role, root: str, unit: str) -> None:

@@ -17,14 +17,21 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..indicators import IndicatorReader
+from . import signin, views
 from .auth import ConsoleError
 from .compress import ConsoleGZip
 from .headers import SecurityHeaders
 from .periods import today_in_vietnam
+from .render import environment, error_page
 from .session import KEY_FILE, Signer, load_key
-from .views import console_router, environment, error_page
+from .state import ConsoleState, console_state
 
 STATIC = Path(__file__).parent / "static"
+
+
+async def _on_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ConsoleError)  # registered for this type only
+    return error_page(console_state(request).env, request, exc)
 
 
 def mount_console(
@@ -43,23 +50,18 @@ def mount_console(
     """
     signer = Signer(load_key(key_file or var_dir / KEY_FILE))
     today: Callable[[], date] = (lambda: as_of) if as_of else today_in_vietnam
-    app.include_router(
-        console_router(
-            engine,
-            reader or IndicatorReader(engine),
-            signer,
-            default_policy=default_policy,
-            today=today,
-        )
-    )
+    ConsoleState(
+        engine,
+        reader or IndicatorReader(engine),
+        signer,
+        environment(),
+        today,
+        default_policy=default_policy,
+    ).attach(app)
+    app.include_router(signin.router)
+    app.include_router(views.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
-    env = environment()
-
-    async def on_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ConsoleError)  # registered for this type only
-        return error_page(env, request, exc)
-
-    app.add_exception_handler(ConsoleError, on_error)
+    app.add_exception_handler(ConsoleError, _on_error)
 
     @app.get("/", include_in_schema=False)
     async def root() -> Response:

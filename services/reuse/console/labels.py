@@ -3,6 +3,7 @@ language writes them (46,97% in Vietnamese, 46.97% in English)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 LANGS = ("vi", "en")
@@ -144,9 +145,14 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def word(key: str, lang: str) -> str:
-    """A label in the language."""
-    return WORDS[key][lang]
+def word(key: str, lang: str, **values: object) -> str:
+    """A label in the language, its {placeholders} filled from `values`."""
+    return WORDS[key][lang].format(**values)
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """`word` in one language: the templates' `t(key, **values)`."""
+    return lambda key, **values: word(key, lang, **values)
 
 
 def indicator_name(code: str, lang: str) -> str:
@@ -190,3 +196,13 @@ def instant(text: str | None, lang: str) -> str:
     except ValueError:
         return text
     return f"{shown} {clock[:5]}".strip()
+
+
+# The templates' filters: `{{ value | percent(lang) }}`.
+FILTERS: dict[str, Callable[..., str]] = {
+    "number": number,
+    "count": count,
+    "percent": percent,
+    "day": day,
+    "instant": instant,
+}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ..api.params import DATE_PATTERN
+
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PRESETS = ("this_month", "this_quarter", "year_to_date", "last_year")
 
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.db import make_engine, make_read_engine
-from services.reuse.api import api_router
+from services.reuse.api import ApiState, router
 from services.reuse.indicators import IndicatorReader
 from services.reuse.tokens import create_token, revoke_token
 from tests.support import small_province as data
@@ -60,7 +60,8 @@ async def served_province(kind: str, url: str, var_dir: Path) -> AsyncIterator[P
                 await revoke_token(engine, record.id)
         reader = IndicatorReader(read_engine)
         app = FastAPI()
-        app.include_router(api_router(read_engine, reader))
+        ApiState(read_engine, reader).attach(app)
+        app.include_router(router)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
             yield Province(kind, url, var_dir, engine, client, reader, found)

@@ -14,7 +14,7 @@ from schemas.internal import Fact
 from services.common.db import create_tables, make_engine
 from services.reuse import tables
 from services.reuse import tokens as _tokens  # noqa: F401 - registers reuse_tokens
-from services.reuse.api import api_router
+from services.reuse.api import ApiState, router
 from services.reuse.projection import Projection
 from services.reuse.tokens import create_token
 from tests.support.pg import fresh_database
@@ -56,7 +56,8 @@ async def served(
             await projection.apply(list(batch))
         found = {role: (await create_token(engine, role, role))[1] for role in roles}
         app = FastAPI()
-        app.include_router(api_router(engine))
+        ApiState(engine).attach(app)
+        app.include_router(router)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
             yield Served(client, found)

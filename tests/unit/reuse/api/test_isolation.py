@@ -14,10 +14,9 @@ import pytest
 from fastapi import FastAPI
 
 from schemas.internal import Fact, FileOutcome
-from services.common.db import make_engine
 from services.ingest.normalize import to_fact
 from services.ingest.pseudonymize import ApplicantHasher
-from services.reuse.api import api_router
+from services.reuse.api import router
 from services.reuse.indicators import METRICS
 from tests.support import factories as f
 
@@ -171,7 +170,7 @@ async def test_the_calendars_extremes_answer(api: Served, period: dict[str, str]
 def date_examples() -> tuple[list[str], list[str]]:
     """The `from` and `to` examples of the OpenAPI document (schemathesis tries them)."""
     app = FastAPI()
-    app.include_router(api_router(make_engine("sqlite+aiosqlite:///:memory:")))
+    app.include_router(router)  # the document needs no state: nothing is served
     params = {p["name"]: p for p in app.openapi()["paths"]["/v1/indicators"]["get"]["parameters"]}
     return params["from"]["schema"]["examples"], params["to"]["schema"]["examples"]
 

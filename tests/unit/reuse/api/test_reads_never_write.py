@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.db import make_engine, make_read_engine
-from services.reuse.api import api_router
+from services.reuse.api import ApiState, router
 from services.reuse.token_usage import TokenUsage
 from services.reuse.tokens import create_token, list_tokens, tokens
 from tests.support import small_province as data
@@ -44,7 +44,8 @@ async def served(province: Province) -> AsyncIterator[tuple[httpx.AsyncClient, T
     read_engine = make_read_engine(province.url)
     usage = TokenUsage(province.engine, interval=3600)
     app = FastAPI()
-    app.include_router(api_router(read_engine, on_token_use=usage.seen))
+    ApiState(read_engine, on_token_use=usage.seen).attach(app)
+    app.include_router(router)
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:

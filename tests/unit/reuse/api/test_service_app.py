@@ -13,6 +13,7 @@ import pytest
 from services.common.db import create_tables, make_engine
 from services.reuse import app as reuse_app
 from services.reuse import tables
+from services.reuse.api import ApiState
 from services.reuse.settings import ReuseSettings
 from services.reuse.tokens import create_token
 from tests.unit.reuse.api.statements import WRITE, statements
@@ -30,8 +31,13 @@ async def served(
     await engine.dispose()
     app = reuse_app.main(settings)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://reuse.test") as client:
-        yield client, token
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://reuse.test") as client:
+            yield client, token
+    finally:
+        # The lifespan, whose shutdown disposes of the engines, is not run here: close the
+        # read engine's pool the requests used (a collected pool warns of open connections).
+        await ApiState.of(app).engine.dispose()
 
 
 async def test_openapi_describes_the_endpoints(served: tuple[httpx.AsyncClient, str]) -> None:
