@@ -14,7 +14,10 @@ class IngestSettings(CommonSettings):
     ingest_port: int = 8001
     hash_key: SecretStr | None = None  # hex, at least 32 bytes; TRACKER_HASH_KEY
     ingest_group: str = "tracker-ingest"
-    ingest_batch: int = 500
+    # Most events per consumed batch. A batch pays a fixed wait on the broker (the produce
+    # acknowledgement and the offset commit: object writes with durable storage), so larger
+    # batches spread it: on the province bench 2,000 gave 9% more events/s than 500.
+    ingest_batch: int = 2000
     # Anchored: aiokafka matches with re.match, and `dossier-events.H44.rejected` must not match.
     topic_pattern: str = PUBLISHER_TOPIC_PATTERN
 
