@@ -19,7 +19,8 @@ published at once by one publisher process per province, with 1, 2 and 4 instanc
 service: `tracker.facts` is keyed by root, so each reuse instance applies whole roots. The
 four roots are chosen on four different partitions of the six (H50: 0, H47: 1, H49: 2,
 H44: 3), which the consumer group's round-robin assignment spreads over two and over four
-instances evenly.
+instances evenly. There reuse starts once ingest has handed every fact on, so `facts_per_s`
+is the projection's own rate rather than the rate at which ingest and the broker feed it.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from reuse_tracker.simulator import Scenario, generate, parse_rates
 from reuse_tracker.simulator.generate import Outgoing
 from reuse_tracker.simulator.publish import truth_document
 from reuse_tracker.simulator.spread import spread_catalogue
-from reuse_tracker.system import progress
+from reuse_tracker.system import instance_ports, progress, scrape_all
 
 from .harness import Bench, BenchError, bench_stack, cpu_seconds, database, var_dir
 from .publisher import write_events
@@ -195,8 +196,19 @@ def _mismatches(client: httpx.Client, token: str, truths: Sequence[dict[str, Any
     return wrong
 
 
-def measure(db: str, instances: int, provinces: Sequence[Province], work: Path) -> dict[str, Any]:
-    """Provinces published at once on a fresh durable stack; see the module docstring."""
+def measure(
+    db: str,
+    instances: int,
+    provinces: Sequence[Province],
+    work: Path,
+    *,
+    reuse_after_ingest: bool = False,
+) -> dict[str, Any]:
+    """Provinces published at once on a fresh durable stack; see the module docstring.
+
+    With `reuse_after_ingest`, reuse starts only once ingest has handed every fact on, so
+    `facts_per_s` is the projection's own rate, not the rate at which facts reach it.
+    """
     truths = [truth_document(p.scenario) for p in provinces]
     files = []
     for p in provinces:
@@ -210,8 +222,10 @@ def measure(db: str, instances: int, provinces: Sequence[Province], work: Path) 
         with database(db, bench.work, f"province{instances}") as url:
             folder = var_dir(bench.work, f"{db}-x{instances}")
             cfg = bench.system(folder, url, dict(SERVICE_ENV), instances)
-            bench.start(cfg, ["ingest", "digitizer", "reuse"])
-            token = _token(folder, url)
+            first = (
+                ["ingest", "digitizer"] if reuse_after_ingest else ["ingest", "digitizer", "reuse"]
+            )
+            bench.start(cfg, first)
             service_pids = bench.pids()
             infra = {"broker": bench.stack.broker, "s3": bench.stack.s3}
             infra_pids = {n: p.pid for n, p in infra.items() if p is not None and p.pid}
@@ -221,12 +235,18 @@ def measure(db: str, instances: int, provinces: Sequence[Province], work: Path) 
             publishers = [_start_publisher(bench, p.scenario.topic, path) for p, path in files]
             try:
                 while any(each.poll() is None for each in publishers):
-                    sampler.take(progress(bench.ports, instances).applied)
+                    if not reuse_after_ingest:
+                        sampler.take(progress(bench.ports, instances).applied)
                     bench.check_alive()
                     _deadline(began)
                     time.sleep(1.0)
                 published = [_published(each) for each in publishers]
                 published_at = time.monotonic()
+                if reuse_after_ingest:
+                    _wait_ingested(bench, events, instances, began)
+                    bench.start(cfg, ["reuse"])
+                    service_pids = bench.pids()
+                token = _token(folder, url)
                 base = f"http://127.0.0.1:{bench.ports.api}"
                 with httpx.Client(base_url=base, trust_env=False, timeout=60) as client:
                     wrong = _wait_exact(
@@ -263,6 +283,21 @@ def measure(db: str, instances: int, provinces: Sequence[Province], work: Path) 
         "exact": not wrong,
         **batches,
     }
+
+
+def _wait_ingested(bench: Bench, published: int, instances: int, began: float) -> None:
+    """Until ingest has handled every published event."""
+    while True:
+        ingest = scrape_all(instance_ports(bench.ports, "ingest", instances))
+        handled = sum(
+            int(ingest.get(f"tracker_ingest_events_{kind}_total", 0))
+            for kind in ("accepted", "duplicate", "rejected")
+        )
+        if handled >= published:
+            return
+        bench.check_alive()
+        _deadline(began)
+        time.sleep(1.0)
 
 
 def _start_publisher(bench: Bench, topic: str, path: Path) -> subprocess.Popen[str]:
@@ -372,7 +407,8 @@ def run(*, quick: bool = False) -> dict[str, Any]:
     plan += [(f"scale_x{n}", "postgres", n, several) for n in SCALE_INSTANCES]
     with tempfile.TemporaryDirectory(prefix="tracker-province-") as tmp:
         for label, db, instances, provinces in plan:
-            result = measure(db, instances, provinces, Path(tmp))
+            staged = label.startswith("scale_")
+            result = measure(db, instances, provinces, Path(tmp), reuse_after_ingest=staged)
             print(f"  province {label}: {result}", file=sys.stderr, flush=True)
             out[label] = result
     one = out["scale_x1"]["facts_per_s"] or 1.0
