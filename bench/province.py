@@ -42,7 +42,7 @@ from reuse_tracker.simulator import Scenario, generate, parse_rates
 from reuse_tracker.simulator.generate import Outgoing
 from reuse_tracker.simulator.publish import truth_document
 from reuse_tracker.simulator.spread import spread_catalogue
-from reuse_tracker.system import instance_ports, progress, scrape_all
+from reuse_tracker.system import SystemConfig, instance_ports, progress, scrape_all
 
 from .harness import Bench, BenchError, bench_stack, cpu_seconds, database, var_dir
 from .publisher import write_events
@@ -243,9 +243,9 @@ def measure(
                 published = [_published(each) for each in publishers]
                 published_at = time.monotonic()
                 if reuse_after_ingest:
-                    _wait_ingested(bench, events, instances, began)
-                    bench.start(cfg, ["reuse"])
-                    service_pids = bench.pids()
+                    service_pids = _start_reuse_when_ingested(
+                        bench, cfg, events, sampler, instances, began
+                    )
                 token = _token(folder, url)
                 base = f"http://127.0.0.1:{bench.ports.api}"
                 with httpx.Client(base_url=base, trust_env=False, timeout=60) as client:
@@ -283,6 +283,18 @@ def measure(
         "exact": not wrong,
         **batches,
     }
+
+
+def _start_reuse_when_ingested(
+    bench: Bench, cfg: SystemConfig, published: int, sampler: Sampler, instances: int, began: float
+) -> dict[str, int]:
+    """Start reuse once ingest has handled every event; the process ids of the services."""
+    _wait_ingested(bench, published, instances, began)
+    # The projection's clock starts with its first process (start-up and the group's first
+    # assignment included): a first sample at 0 facts.
+    sampler.take(0)
+    bench.start(cfg, ["reuse"])
+    return bench.pids()
 
 
 def _wait_ingested(bench: Bench, published: int, instances: int, began: float) -> None:
